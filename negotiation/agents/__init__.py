@@ -1,0 +1,3 @@
+from negotiation.agents.organisation import OrganisationAgent
+
+__all__ = ["OrganisationAgent"]

@@ -1,0 +1,126 @@
+"""The ``negotiation`` command: thin, it parses, calls the library and prints.
+
+Any bad input ends with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from negotiation.errors import NegotiationError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0] if __doc__ else None)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+OUTCOME_STYLE = {"approved": "bold green", "not_approved": "bold yellow", "deadlock": "bold red"}
+OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK"}
+
+
+def fail(message: str) -> None:
+    err.print(f"error: {message}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _load(path: Path, sets: list[str] | None):
+    from negotiation.scenario import load_scenario
+
+    return load_scenario(path, sets or None)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    rounds: Annotated[Optional[int], typer.Option(min=1, max=500, help="Deadline in rounds (default: the scenario's)")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE, dotted path")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+):
+    """Run one negotiation and show it round by round, then the outcome and why."""
+    try:
+        spec = _load(scenario, set_)
+        from negotiation.runner import run_scenario
+
+        result = run_scenario(spec, seed=seed, rounds=rounds)
+    except NegotiationError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return
+    _print_run(result)
+
+
+def _print_run(result) -> None:
+    out.print(f"[bold]{result.scenario}[/bold]  seed {result.seed}")
+    for h in result.history:
+        p = h["plan"]
+        out.print(
+            f"\n[bold]Round {h['round']}[/bold]: {h['proposer']} proposes a £{p['fund_total']:.1f}m fund, "
+            f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
+            f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
+        )
+        for org, reason in h["rejected"].items():
+            out.print(f"  [red]✗[/red] {reason}")
+        if h["accepted"]:
+            out.print(f"  [green]✓[/green] accepted by {', '.join(h['accepted'])}")
+    style = OUTCOME_STYLE[result.outcome]
+    out.print(f"\n[{style}]{OUTCOME_TEXT[result.outcome]}[/{style}] after {result.rounds} round(s)")
+    if result.failed_conditions:
+        out.print("Failed conditions: " + ", ".join(result.failed_conditions))
+    if result.blockers:
+        out.print("Blocked by: " + ", ".join(result.blockers))
+    for reason in result.reasons:
+        out.print(f"  • {reason}")
+    table = Table(title="Each organisation after the plan (£m per year)")
+    for col in ("organisation", "kind", "pays in", "net money", "utility", "no deal", "signed"):
+        table.add_column(col)
+    for org_id, o in result.organisations.items():
+        table.add_row(
+            o["name"], o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
+            f"{o['utility']:+.1f}", f"{o['reservation']:+.1f}", "yes" if o["accepted"] else "no",
+        )
+    out.print(table)
+
+
+@app.command()
+def explain(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+):
+    """Derive the figures the Oxfordshire paper quotes from a scenario's inputs."""
+    from negotiation.explain import LABELS, explain as derive
+
+    try:
+        figures = derive(_load(scenario, set_))
+    except NegotiationError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        return
+    table = Table(title=f"Derived figures: {figures['scenario']}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, (label, unit) in LABELS.items():
+        value = figures[key]
+        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except NegotiationError as exc:  # pragma: no cover - commands catch their own
+        err.print(f"error: {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

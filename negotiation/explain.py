@@ -1,0 +1,57 @@
+"""The figures the Oxfordshire paper quotes, derived from a scenario's inputs (seed A, paragraph 10).
+
+They are computed, not typed in: change the admissions or the tariff in a
+scenario and these move, which is how an analyst checks a scenario against
+its source.
+"""
+
+from __future__ import annotations
+
+from negotiation.domain import tariff
+from negotiation.scenario import Scenario
+
+
+def ccg_additional_contribution(s: Scenario) -> float:
+    """£m of new money the CCGs must pool to bring the fund to its minimum, after existing pooled money.
+
+    Councils' existing money (e.g. the Disabled Facilities Grant) is counted;
+    the rest of the minimum is the CCGs' additional contribution, as in the
+    2015/16 BCF where the new money was top-sliced from CCG allocations.
+    """
+    return max(0.0, s.rules.minimum_fund - s.existing_pooled)
+
+
+def explain(s: Scenario) -> dict:
+    act, rules = s.activity, s.rules
+    g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
+    extra = ccg_additional_contribution(s)
+    return {
+        "scenario": s.scenario.name,
+        "admissions_growth": g,
+        "national_admissions_target": rules.national_admissions_target,
+        "required_cut_vs_current": float(tariff.required_cut_vs_current(rules.national_admissions_target, g)),
+        "ccg_additional_contribution": extra,
+        "activity_cut_to_fund_ccg_contribution": tariff.activity_cut_to_release(
+            extra, act.admissions_this_year, act.tariff, rules.mret_rate
+        ),
+        "retained_marginal_pot_last_year": tariff.retained_marginal_pot_m(
+            act.admissions_last_year, act.baseline_admissions, act.tariff, rules.mret_rate
+        ),
+        "emergency_spend_this_year": float(
+            tariff.acute_income(act.admissions_this_year, act.baseline_admissions, act.tariff, rules.mret_rate)
+        )
+        / tariff.GBP_PER_M,
+        "mret_rate": rules.mret_rate,
+    }
+
+
+LABELS = {
+    "admissions_growth": ("Emergency admissions growth this year", "pct"),
+    "national_admissions_target": ("National target: cut on last year", "pct"),
+    "required_cut_vs_current": ("Cut needed against current activity", "pct"),
+    "ccg_additional_contribution": ("CCGs' additional contribution (£m)", "m"),
+    "activity_cut_to_fund_ccg_contribution": ("Activity cut to release that cash under MRET", "pct"),
+    "retained_marginal_pot_last_year": ("Commissioner's retained MRET pot last year (£m)", "m"),
+    "emergency_spend_this_year": ("Emergency spend this year (£m)", "m"),
+    "mret_rate": ("Marginal rate", "pct"),
+}

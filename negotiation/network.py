@@ -1,0 +1,35 @@
+"""The relationship graph: who commissions whom, who shares a pooled budget, how much they trust each other.
+
+Trust (0–1) is an edge weight; the protocol lowers what an organisation asks
+of a partner's proposal in proportion to it, so a long history of partnership
+(Oxfordshire's £330m pools) speeds concession. Pairs the scenario does not
+link get a neutral default.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from negotiation.scenario import Scenario
+
+DEFAULT_TRUST = 0.3
+
+
+def build_network(s: Scenario) -> nx.Graph:
+    g = nx.Graph()
+    for org_id, org in s.organisations.items():
+        g.add_node(org_id, kind=org.kind, name=org.name)
+    for rel in s.relationships:
+        g.add_edge(rel.a, rel.b, trust=rel.trust, kind=rel.kind)
+    return g
+
+
+def trust_matrix(g: nx.Graph, ids: list[str]) -> np.ndarray:
+    """Symmetric (orgs, orgs) trust, ``DEFAULT_TRUST`` where no edge, 1 on the diagonal."""
+    index = {org: i for i, org in enumerate(ids)}
+    t = np.full((len(ids), len(ids)), DEFAULT_TRUST)
+    np.fill_diagonal(t, 1.0)
+    for a, b, data in g.edges(data=True):
+        t[index[a], index[b]] = t[index[b], index[a]] = data.get("trust", DEFAULT_TRUST)
+    return t

@@ -1,0 +1,112 @@
+"""What a finished negotiation hands back: the verdict, the plan, each organisation's position, the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from negotiation.analysis import benchmarks
+from negotiation.model import NegotiationModel
+
+
+@dataclass
+class NegotiationResult:
+    scenario: str
+    seed: int
+    outcome: str  # approved | not_approved | deadlock
+    signed_off: bool
+    rounds: int
+    fund_total: float  # £m, of the signed plan (0 when deadlocked)
+    contributions: dict[str, float]  # £m additional, by organisation id
+    plan: dict | None
+    organisations: dict[str, dict]
+    failed_conditions: list[str]
+    blockers: list[str]
+    reasons: list[str]
+    duty_breaches: list[str]
+    history: list[dict]
+    model: NegotiationModel | None = field(default=None, repr=False)
+
+    @property
+    def model_data(self) -> pd.DataFrame:
+        """Per round: proposer, fund total and its gaps to the minimum and to the social-care need (£m)."""
+        return self.model.datacollector.get_model_vars_dataframe()
+
+    @property
+    def agent_data(self) -> pd.DataFrame:
+        """Per round and organisation: offer (£m it would pay in), aspiration, utility, accepted."""
+        df = self.model.datacollector.get_agent_vars_dataframe().reset_index()
+        return df.rename(columns={"Step": "step", "AgentID": "agent_id"})
+
+    def benchmarks(self) -> dict:
+        return benchmarks(self.model.evaluation, self.model.outcome.plan_index)
+
+    def to_dict(self, with_history: bool = True) -> dict:
+        out = {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "outcome": self.outcome,
+            "signed_off": self.signed_off,
+            "rounds": self.rounds,
+            "fund_total": round(self.fund_total, 4),
+            "contributions": {k: round(v, 4) for k, v in self.contributions.items()},
+            "plan": self.plan,
+            "organisations": self.organisations,
+            "failed_conditions": self.failed_conditions,
+            "blockers": self.blockers,
+            "reasons": self.reasons,
+            "duty_breaches": self.duty_breaches,
+        }
+        if with_history:
+            out["history"] = self.history
+        return out
+
+
+def collect(model: NegotiationModel) -> NegotiationResult:
+    ev, outcome = model.evaluation, model.outcome
+    plan = outcome.plan_index
+    final = model.history[-1]
+    organisations = {}
+    breaches = []
+    for agent, response in zip(model.organisations, final.responses):
+        at = plan if plan is not None else None
+        utility = float(ev.utility[agent.index, at]) if at is not None else agent.reservation
+        organisations[agent.org_id] = {
+            "name": agent.name,
+            "kind": agent.kind,
+            "utility": round(utility, 4),
+            "reservation": round(agent.reservation, 4),
+            "accepted": response.accepted,
+            "net_money": round(float(ev.money[agent.index, at]), 4) if at is not None else 0.0,
+        }
+        if at is not None and ev.duty_gap[agent.index, at] > 1e-9:
+            breaches.append(agent.org_id)
+    history = [
+        {
+            "round": r.round,
+            "proposer": r.proposer,
+            "plan": ev.space.plan(r.plan_index).to_dict(),
+            "accepted": [x.org_id for x in r.responses if x.accepted],
+            "rejected": {x.org_id: x.reason for x in r.responses if not x.accepted},
+        }
+        for r in model.history
+    ]
+    contributions = ev.space.plan(plan).contributions if plan is not None else {i: 0.0 for i in model.ids}
+    return NegotiationResult(
+        scenario=model.spec.scenario.name,
+        seed=model.seed,
+        outcome=outcome.outcome,
+        signed_off=outcome.signed_off,
+        rounds=model.round,
+        fund_total=float(ev.space.fund_total[plan]) if plan is not None else 0.0,
+        contributions=contributions,
+        plan=ev.space.plan(plan).to_dict() if plan is not None else None,
+        organisations=organisations,
+        failed_conditions=list(outcome.failed_conditions),
+        blockers=list(outcome.blockers),
+        reasons=list(outcome.reasons),
+        duty_breaches=breaches,
+        history=history,
+        model=model,
+    )
