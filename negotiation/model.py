@@ -18,9 +18,10 @@ import numpy as np
 
 from negotiation.agents import OrganisationAgent
 from negotiation.domain.evaluation import evaluate
-from negotiation.network import build_network, trust_matrix
+from negotiation.network import relationships
+from negotiation.recording import RoundCollector
 from negotiation.protocol.outcome import Outcome, decide
-from negotiation.protocol.proposing import believed_thresholds, propose_as_mediator, propose_as_organisation
+from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation
 from negotiation.protocol.records import Response, RoundRecord
 from negotiation.scenario import Scenario
 from negotiation.strategies import make_strategy
@@ -44,9 +45,9 @@ class NegotiationModel(mesa.Model):
         self.seed = seed
         self.deadline = int(rounds or scenario.rules.deadline_rounds)
         self.evaluation = evaluate(scenario)
-        self.network = build_network(scenario)
+        self.network, self.trust = relationships(scenario)
+        self._trust_rows = self.trust.tolist()
         self.ids = scenario.ids
-        self.trust = trust_matrix(self.network, self.ids)
         self.organisations: list[OrganisationAgent] = [
             OrganisationAgent(self, i, org_id, org, make_strategy(org.strategy, org.beta))
             for i, (org_id, org) in enumerate(scenario.organisations.items())
@@ -61,14 +62,12 @@ class NegotiationModel(mesa.Model):
         self.outcome: Outcome | None = None
         self.pending: tuple[str, int] | None = None  # (proposer, plan) between open_round and close_round
         self._demands = self.evaluation.ideal.copy()  # what the chair believes each party wants
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = RoundCollector(
             model_reporters={
-                "round": "round",
                 "proposer": "proposer",
                 "fund_total": "fund_total",
                 "gap_to_minimum": "gap_to_minimum",
                 "gap_to_asc_need": "gap_to_asc_need",
-                "signed": "signed",
             },
             agent_reporters={
                 "org": "org_id",
@@ -80,6 +79,7 @@ class NegotiationModel(mesa.Model):
         )
         self.proposer = ""
         self.plan_index: int | None = None
+        self._signed = False
 
     # ------------------------------------------------------------ reporters
     @property
@@ -101,7 +101,7 @@ class NegotiationModel(mesa.Model):
 
     @property
     def signed(self) -> bool:
-        return bool(self.history and self.history[-1].signed)
+        return self._signed
 
     @property
     def finished(self) -> bool:
@@ -124,12 +124,14 @@ class NegotiationModel(mesa.Model):
         ev = self.evaluation
         time = (self.round - 1) / max(self.deadline - 1, 1)
         if self.spec.rules.protocol == "mediator":
-            proposer, plan = CHAIR, propose_as_mediator(ev, self._demands, self.rng)
+            proposer, plan = CHAIR, propose_as_mediator(ev, self._demands, self.random)
         else:
             who = self.order[(self.round - 1) % len(self.order)]
             agent = self.organisations[who]
-            believed = believed_thresholds(ev, time, self.trust[who], self.spec.rules.trust_effect)
-            proposer, plan = agent.org_id, propose_as_organisation(ev, who, agent.aspiration, believed, self.rng)
+            plan = propose_as_organisation(
+                ev, who, agent.aspiration, time, self.trust[who], self.spec.rules.trust_effect, self.random
+            )
+            proposer = agent.org_id
         self.proposer, self.plan_index = proposer, plan
         self.pending = (proposer, plan)
         return self.pending
@@ -138,13 +140,17 @@ class NegotiationModel(mesa.Model):
         """Finish the round; ``human_answers`` gives a person's accept/reject for the organisations they play."""
         proposer, plan = self.open_round() if self.pending is None else self.pending
         human_answers = human_answers or {}
-        trust_effect = self.spec.rules.trust_effect
+        proposer_index = self.ids.index(proposer) if proposer != CHAIR else None
+        trust_rows = self._trust_rows
         responses = []
         for agent in self.organisations:
             own = agent.org_id == proposer
-            trust = 1.0 if own else (
-                float(np.mean(self.trust[agent.index])) if proposer == CHAIR else self.trust[agent.index, self.ids.index(proposer)]
-            )
+            if own:
+                trust = 1.0
+            elif proposer_index is None:
+                trust = sum(trust_rows[agent.index]) / len(trust_rows)
+            else:
+                trust = trust_rows[agent.index][proposer_index]
             response = agent.respond(plan, trust, own)
             if agent.org_id in human_answers:
                 response = self._human(agent, response, human_answers[agent.org_id])
@@ -155,7 +161,8 @@ class NegotiationModel(mesa.Model):
         record = RoundRecord(self.round, proposer, plan, tuple(responses))
         self.history.append(record)
         self.pending = None
-        if record.signed or self.round >= self.deadline:
+        self._signed = signed = all(r.accepted for r in responses)
+        if signed or self.round >= self.deadline:
             self.outcome = decide(self.evaluation, self.spec, self.history, {a.org_id: a.name for a in self.organisations})
             self.running = False
         self.datacollector.collect(self)

@@ -17,6 +17,7 @@ DEFAULT_TRUST = 0.3
 
 
 def build_network(s: Scenario) -> nx.Graph:
+    """A fresh graph (callers may annotate it; see :func:`relationships` for the shared one)."""
     g = nx.Graph()
     for org_id, org in s.organisations.items():
         g.add_node(org_id, kind=org.kind, name=org.name)
@@ -33,3 +34,19 @@ def trust_matrix(g: nx.Graph, ids: list[str]) -> np.ndarray:
     for a, b, data in g.edges(data=True):
         t[index[a], index[b]] = t[index[b], index[a]] = data.get("trust", DEFAULT_TRUST)
     return t
+
+
+_SHARED: dict[str, tuple[nx.Graph, np.ndarray]] = {}
+
+
+def relationships(s: Scenario) -> tuple[nx.Graph, np.ndarray]:
+    """The graph and trust matrix for a scenario, built once per distinct scenario (treat as read-only)."""
+    found = _SHARED.get(s.fingerprint)
+    if found is None:
+        if len(_SHARED) >= 32:
+            _SHARED.pop(next(iter(_SHARED)))
+        g = build_network(s)
+        trust = trust_matrix(g, list(s.organisations))
+        trust.setflags(write=False)
+        found = _SHARED[s.fingerprint] = (g, trust)
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -25,8 +26,22 @@ class NegotiationResult:
     blockers: list[str]
     reasons: list[str]
     duty_breaches: list[str]
-    history: list[dict]
     model: NegotiationModel | None = field(default=None, repr=False)
+
+    @cached_property
+    def history(self) -> list[dict]:
+        """Each round: proposer, the plan, who accepted, and each rejection's reason."""
+        ev = self.model.evaluation
+        return [
+            {
+                "round": r.round,
+                "proposer": r.proposer,
+                "plan": ev.space.plan(r.plan_index).to_dict(),
+                "accepted": [x.org_id for x in r.responses if x.accepted],
+                "rejected": {x.org_id: x.reason for x in r.responses if not x.accepted},
+            }
+            for r in self.model.history
+        ]
 
     @property
     def model_data(self) -> pd.DataFrame:
@@ -69,44 +84,34 @@ def collect(model: NegotiationModel) -> NegotiationResult:
     final = model.history[-1]
     organisations = {}
     breaches = []
+    rows = ev.rows
     for agent, response in zip(model.organisations, final.responses):
-        at = plan if plan is not None else None
-        utility = float(ev.utility[agent.index, at]) if at is not None else agent.reservation
+        i = agent.index
         organisations[agent.org_id] = {
             "name": agent.name,
             "kind": agent.kind,
-            "utility": round(utility, 4),
+            "utility": round(rows.utility[i][plan] if plan is not None else agent.reservation, 4),
             "reservation": round(agent.reservation, 4),
             "accepted": response.accepted,
-            "net_money": round(float(ev.money[agent.index, at]), 4) if at is not None else 0.0,
+            "net_money": round(rows.money[i][plan], 4) if plan is not None else 0.0,
         }
-        if at is not None and ev.duty_gap[agent.index, at] > 1e-9:
+        if plan is not None and rows.duty_gap[i][plan] > 1e-9:
             breaches.append(agent.org_id)
-    history = [
-        {
-            "round": r.round,
-            "proposer": r.proposer,
-            "plan": ev.space.plan(r.plan_index).to_dict(),
-            "accepted": [x.org_id for x in r.responses if x.accepted],
-            "rejected": {x.org_id: x.reason for x in r.responses if not x.accepted},
-        }
-        for r in model.history
-    ]
-    contributions = ev.space.plan(plan).contributions if plan is not None else {i: 0.0 for i in model.ids}
+    signed = ev.space.plan(plan) if plan is not None else None
+    contributions = signed.contributions if signed else dict.fromkeys(model.ids, 0.0)
     return NegotiationResult(
         scenario=model.spec.scenario.name,
         seed=model.seed,
         outcome=outcome.outcome,
         signed_off=outcome.signed_off,
         rounds=model.round,
-        fund_total=float(ev.space.fund_total[plan]) if plan is not None else 0.0,
+        fund_total=signed.fund_total if signed else 0.0,
         contributions=contributions,
-        plan=ev.space.plan(plan).to_dict() if plan is not None else None,
+        plan=signed.to_dict() if signed else None,
         organisations=organisations,
         failed_conditions=list(outcome.failed_conditions),
         blockers=list(outcome.blockers),
         reasons=list(outcome.reasons),
         duty_breaches=breaches,
-        history=history,
         model=model,
     )

@@ -29,6 +29,9 @@ class OrganisationAgent(mesa.Agent):
         self.reservation = float(ev.reservation[index])
         self.ideal = float(ev.ideal[index])
         self.aspiration = self.ideal
+        self._curve = (
+            aspiration_curve(strategy, self.ideal, self.reservation, model.deadline) if strategy.history_free else None
+        )
         self.received: list[float] = []
         # What the DataCollector records each round.
         self.offer = 0.0  # £m this organisation would pay in under the current proposal
@@ -48,6 +51,9 @@ class OrganisationAgent(mesa.Agent):
         )
 
     def update_aspiration(self, round_: int, deadline: int) -> None:
+        if self._curve is not None:
+            self.aspiration = self._curve[min(round_, len(self._curve)) - 1]
+            return
         aim = self.strategy.aspiration(self.view(round_, deadline))
         self.aspiration = min(self.ideal, max(self.reservation, aim))
 
@@ -66,3 +72,20 @@ class OrganisationAgent(mesa.Agent):
         self.received.append(response.utility)
         self.accepted = response.accepted
         self.reason = response.reason
+
+
+_CURVES: dict[tuple, list[float]] = {}
+
+
+def aspiration_curve(strategy: Strategy, ideal: float, reservation: float, deadline: int) -> list[float]:
+    """A history-free strategy's aspiration for every round, tabulated once (runs over seeds share it)."""
+    key = (repr(strategy), ideal, reservation, deadline)
+    curve = _CURVES.get(key)
+    if curve is None:
+        if len(_CURVES) > 4096:
+            _CURVES.clear()
+        curve = _CURVES[key] = [
+            min(ideal, max(reservation, strategy.aspiration(View(r, deadline, reservation, ideal, (), None))))
+            for r in range(1, deadline + 1)
+        ]
+    return curve

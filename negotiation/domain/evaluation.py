@@ -15,7 +15,8 @@ need. What an organisation can afford is therefore derived, never a set cap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 import numpy as np
 
 from negotiation.domain import tariff
@@ -24,6 +25,14 @@ from negotiation.scenario import Scenario
 
 CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
 EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    utility: list[list[float]]
+    duty_gap: list[list[float]]
+    reservation: list[float]
+    money: list[list[float]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +48,13 @@ class Evaluation:
     realised_cut: np.ndarray  # (plans,) share of this year's activity avoided
     required_cut: np.ndarray  # (plans,) share the target demands
     p4p_loss: np.ndarray  # (plans,) £m
+    proposal_cache: dict = field(default_factory=dict, repr=False)  # see protocol.proposing
+    response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
+
+    @cached_property
+    def rows(self) -> "Rows":
+        """The same figures as Python lists: a round reads single values, which lists serve fastest."""
+        return Rows(self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist())
 
     @property
     def approvable(self) -> np.ndarray:

@@ -25,9 +25,23 @@ def threshold(aspiration: float, reservation: float, trust: float, trust_effect:
 def respond(
     ev: Evaluation, org: int, org_id: str, name: str, kind: str, plan: int, aim: float, may_breach: bool
 ) -> Response:
-    u = float(ev.utility[org, plan])
-    gap = float(ev.duty_gap[org, plan])
-    d = float(ev.reservation[org])
+    """The answer is a pure function of its inputs, so it is memoised on the evaluation (bounded)."""
+    key = (org, plan, aim, may_breach)
+    found = ev.response_cache.get(key)
+    if found is None:
+        found = _respond(ev, org, org_id, name, kind, plan, aim, may_breach)
+        if len(ev.response_cache) < 200_000:
+            ev.response_cache[key] = found
+    return found
+
+
+def _respond(
+    ev: Evaluation, org: int, org_id: str, name: str, kind: str, plan: int, aim: float, may_breach: bool
+) -> Response:
+    rows = ev.rows
+    u = rows.utility[org][plan]
+    gap = rows.duty_gap[org][plan]
+    d = rows.reservation[org]
     if gap > EPS and not may_breach:
         what = "its adult social care need" if kind == "council" else "its statutory financial duty"
         reason = f"{name} rejects: the plan would leave it £{gap:.1f}m short of {what}"

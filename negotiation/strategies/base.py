@@ -9,12 +9,11 @@ only in how fast they give ground, as in Faratin, Sierra and Jennings (1998).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class View:
-    """One organisation's read-only view of the negotiation at the start of a round."""
+class View(NamedTuple):
+    """One organisation's read-only view of the negotiation at the start of a round (cheap to make)."""
 
     round: int  # 1-based
     deadline: int  # last round
@@ -35,6 +34,7 @@ class Strategy:
     """Base class: a name, a classifier of traits, and one decision method."""
 
     name: str = "strategy"
+    history_free: bool = False  # aspiration depends only on time, ideal and reservation (can be tabulated)
     classifier: dict = {"concedes": True, "time_dependent": False, "behaviour_dependent": False, "human": False}
 
     def aspiration(self, view: View) -> float:  # pragma: no cover - abstract

@@ -10,6 +10,7 @@ from negotiation.strategies.base import Strategy, View
 
 
 class Hardliner(Strategy):
+    history_free = True
     name = "hardliner"
     classifier = {"concedes": False, "time_dependent": False, "behaviour_dependent": False, "human": False}
 

@@ -15,3 +15,4 @@ class Human(TimeDependent):
     name = "human"
     classifier = {"concedes": True, "time_dependent": False, "behaviour_dependent": False, "human": True}
     default_beta = 1.0
+    history_free = False

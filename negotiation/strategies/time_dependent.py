@@ -24,6 +24,7 @@ def concession(time: float, beta: float) -> float:
 
 
 class TimeDependent(Strategy):
+    history_free = True
     name = "time_dependent"
     classifier = {"concedes": True, "time_dependent": True, "behaviour_dependent": False, "human": False}
     default_beta = 1.0
