@@ -115,6 +115,8 @@ def explain(
 
 
 def main() -> None:
+    import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
+
     try:
         app()
     except NegotiationError as exc:  # pragma: no cover - commands catch their own
@@ -122,5 +124,7 @@ def main() -> None:
         sys.exit(2)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m negotiation.cli: run the installed module's app, with every command
+    from negotiation.cli import main as installed_main
+
+    installed_main()

@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import NORTHAMPTONSHIRE, OXFORDSHIRE, ROOT
 
-CLI = [sys.executable, "-m", "negotiation.cli"]
+CLI = [sys.executable, "-m", "negotiation"]
 
 
 def cli(*args, cwd=ROOT):

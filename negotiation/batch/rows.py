@@ -1,0 +1,44 @@
+"""One tidy row per negotiation, and a chunk of rows: the unit of work every backend runs.
+
+A chunk is a fixed range of run ids, so its rows are the same whoever runs it,
+on whatever engine, before or after a resume.
+"""
+
+from __future__ import annotations
+
+from negotiation.model import NegotiationModel
+from negotiation.scenario import Scenario, apply_overrides, scenario_from_dict
+
+
+def run_row(scenario: Scenario, seed: int) -> dict:
+    """Run one negotiation and flatten what a policy table needs into one row."""
+    model = NegotiationModel(scenario, seed=seed).run()
+    ev, outcome = model.evaluation, model.outcome
+    plan = outcome.plan_index
+    row = {
+        "outcome": outcome.outcome,
+        "signed_off": outcome.signed_off,
+        "rounds": model.round,
+        "fund_total": float(ev.space.fund_total[plan]) if plan is not None else 0.0,
+        "blockers": ";".join(outcome.blockers),
+        "failed_conditions": ";".join(outcome.failed_conditions),
+    }
+    utility = ev.rows.utility
+    for agent in model.organisations:
+        i = agent.index
+        row[f"contribution.{agent.org_id}"] = float(ev.space.contributions[plan, i]) if plan is not None else 0.0
+        row[f"utility.{agent.org_id}"] = utility[i][plan] if plan is not None else agent.reservation
+    return row
+
+
+def run_chunk(raw: dict, source: str, runs: list[tuple[int, dict, int]]) -> list[dict]:
+    """Rows for ``runs`` = [(run_id, parameter values, seed), ...]; consecutive runs share a scenario."""
+    rows, last_params, scenario = [], None, None
+    for run_id, params, seed in runs:
+        if params != last_params:
+            scenario = scenario_from_dict(apply_overrides(raw, params, source), source)
+            last_params = params
+        row = {"run_id": run_id, **params, "seed": seed}
+        row.update(run_row(scenario, seed))
+        rows.append(row)
+    return rows

@@ -1,0 +1,203 @@
+"""What a sweep varies: parsing ``--vary``/``--choose``, checking them against the scenario, and the design.
+
+A sweep is a list of *points* (one value for each varied key) times a range
+of seeds. The design is deterministic (Latin hypercube samples come from a
+fixed seed), so the same command always means the same runs: that is what
+makes a sweep resumable and comparable across machines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from negotiation.errors import SweepError
+from negotiation.scenario import ScenarioError, apply_overrides, parse_value, scenario_from_dict
+
+LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every time the command is run
+
+
+@dataclass(frozen=True)
+class Vary:
+    key: str
+    start: float
+    stop: float
+    n: int
+    integer: bool = False
+
+    def values(self) -> list:
+        vals = np.linspace(self.start, self.stop, self.n) if self.n > 1 else np.array([self.start])
+        return [int(round(v)) for v in vals] if self.integer else [float(v) for v in vals]
+
+
+@dataclass(frozen=True)
+class Choose:
+    key: str
+    options: tuple
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    scenario_path: str
+    raw: dict  # the scenario file's contents (so remote workers need no file)
+    vary: tuple[Vary, ...] = ()
+    choose: tuple[Choose, ...] = ()
+    seeds: int = 1
+    design: str = "factorial"
+    samples: int | None = None
+    chunk_size: int = 200
+    points: list[dict] = field(default_factory=list, compare=False)
+
+    @property
+    def keys(self) -> list[str]:
+        return [v.key for v in self.vary] + [c.key for c in self.choose]
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.seeds
+
+    @property
+    def n_chunks(self) -> int:
+        return math.ceil(self.total_runs / self.chunk_size)
+
+    def definition(self) -> dict:
+        """What identifies the sweep's rows; workers, backend and scheduler are not part of it."""
+        return {
+            "scenario_path": self.scenario_path,
+            "scenario": self.raw,
+            "vary": [asdict(v) for v in self.vary],
+            "choose": [{"key": c.key, "options": list(c.options)} for c in self.choose],
+            "seeds": self.seeds,
+            "design": self.design,
+            "samples": self.samples,
+            "chunk_size": self.chunk_size,
+        }
+
+    def definition_json(self) -> str:
+        return json.dumps(self.definition(), sort_keys=True, default=str)
+
+    def run(self, run_id: int) -> tuple[int, dict, int]:
+        """(point index, parameter values, seed) of a run; runs of one point are consecutive."""
+        point, seed = divmod(run_id, self.seeds)
+        return point, self.points[point], seed
+
+
+def _lookup(raw: dict, key: str):
+    node = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def parse_vary(text: str) -> tuple[str, float, float, int]:
+    if "=" not in text:
+        raise SweepError(f"--vary {text!r}: expected KEY=START:STOP:N")
+    key, _, rng = text.partition("=")
+    parts = rng.split(":")
+    if len(parts) != 3:
+        raise SweepError(f"--vary {text!r}: expected KEY=START:STOP:N, e.g. rules.mret_rate=0.3:0.7:5")
+    try:
+        start, stop = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise SweepError(f"--vary {key}: START and STOP must be numbers (got {parts[0]!r}, {parts[1]!r})") from None
+    try:
+        n = int(parts[2])
+    except ValueError:
+        raise SweepError(f"--vary {key}: N must be a whole number (got {parts[2]!r})") from None
+    if not (math.isfinite(start) and math.isfinite(stop)):
+        raise SweepError(f"--vary {key}: START and STOP must be finite")
+    if n < 1:
+        raise SweepError(f"--vary {key}: N must be at least 1 (got {n})")
+    if start > stop:
+        raise SweepError(f"--vary {key}: START ({parts[0]}) is greater than STOP ({parts[1]}); write them low to high")
+    return key.strip(), start, stop, n
+
+
+def parse_choose(text: str) -> tuple[str, tuple]:
+    if "=" not in text:
+        raise SweepError(f"--choose {text!r}: expected KEY=a,b,c")
+    key, _, opts = text.partition("=")
+    options = tuple(parse_value(o.strip()) for o in opts.split(",") if o.strip())
+    if not options:
+        raise SweepError(f"--choose {key}: give at least one option")
+    return key.strip(), options
+
+
+def _check_key(raw: dict, key: str, value: Any, source: str) -> None:
+    try:
+        scenario_from_dict(apply_overrides(raw, {key: value}, source), source)
+    except ScenarioError as exc:
+        raise SweepError(f"{exc}") from None
+
+
+def build_spec(
+    scenario_path: str,
+    raw: dict,
+    vary: list[str] = (),
+    choose: list[str] = (),
+    seeds: int = 1,
+    design: str = "factorial",
+    samples: int | None = None,
+    chunk_size: int = 200,
+) -> SweepSpec:
+    if seeds < 1:
+        raise SweepError(f"--seeds must be at least 1 (got {seeds})")
+    if design not in ("factorial", "lhs"):
+        raise SweepError(f"--design must be factorial or lhs (got {design!r})")
+    if samples is not None and samples < 1:
+        raise SweepError(f"--samples must be at least 1 (got {samples})")
+    if samples is not None and design == "factorial":
+        design = "lhs"  # --samples asks for a sampled design
+    if design == "lhs" and samples is None:
+        raise SweepError("--design lhs needs --samples N")
+    varies, chooses = [], []
+    for text in vary:
+        key, start, stop, n = parse_vary(text)
+        base = _lookup(raw, key)
+        if isinstance(base, bool) or (base is not None and not isinstance(base, (int, float))):
+            raise SweepError(f"--vary {key}: not a numeric field (its value is {base!r}); use --choose")
+        integer = isinstance(base, int)
+        for probe in (start, stop):
+            _check_key(raw, key, int(round(probe)) if integer else probe, scenario_path)
+        varies.append(Vary(key, start, stop, n, integer))
+    for text in choose:
+        key, options = parse_choose(text)
+        for option in options:
+            _check_key(raw, key, option, scenario_path)
+        chooses.append(Choose(key, options))
+    keys = [v.key for v in varies] + [c.key for c in chooses]
+    if len(set(keys)) != len(keys):
+        raise SweepError("a key is varied twice")
+    spec = SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size)
+    points = _factorial(spec) if design == "factorial" else _latin_hypercube(spec)
+    return SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size, points)
+
+
+def _factorial(spec: SweepSpec) -> list[dict]:
+    axes = [[(v.key, x) for x in v.values()] for v in spec.vary] + [
+        [(c.key, o) for o in c.options] for c in spec.choose
+    ]
+    return [dict(combo) for combo in itertools.product(*axes)] if axes else [{}]
+
+
+def _latin_hypercube(spec: SweepSpec) -> list[dict]:
+    """One stratum per sample on every axis, strata shuffled independently (McKay et al., 1979)."""
+    n = spec.samples
+    rng = np.random.default_rng(LHS_SEED)
+    points = [dict() for _ in range(n)]
+    for v in spec.vary:
+        u = (rng.permutation(n) + rng.random(n)) / n
+        for p, x in zip(points, v.start + u * (v.stop - v.start)):
+            p[v.key] = int(round(x)) if v.integer else float(x)
+    for c in spec.choose:
+        picks = rng.permutation(np.arange(n) % len(c.options))
+        for p, i in zip(points, picks):
+            p[c.key] = c.options[int(i)]
+    return points
