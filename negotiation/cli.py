@@ -115,6 +115,7 @@ def explain(
 
 
 def main() -> None:
+    import negotiation.cli_app  # noqa: F401  registers app
     import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
 
     try:

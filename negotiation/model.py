@@ -23,7 +23,7 @@ from negotiation.recording import RoundCollector
 from negotiation.protocol.outcome import Outcome, decide
 from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation
 from negotiation.protocol.records import Response, RoundRecord
-from negotiation.scenario import Scenario
+from negotiation.scenario import Scenario, load_scenario_cached
 from negotiation.strategies import make_strategy
 
 CHAIR = "chair"
@@ -33,14 +33,24 @@ class NegotiationModel(mesa.Model):
     """A Better Care Fund negotiation in one area.
 
     Args:
-        scenario: a validated :class:`~negotiation.scenario.Scenario`.
+        scenario: a validated :class:`~negotiation.scenario.Scenario`, or a scenario file's path
+            (so that ``mesa.batch_run`` can build the model from plain parameters).
         seed: seeds the model's RNG; the same seed gives the same negotiation.
         rounds: the deadline in rounds (defaults to the scenario's ``rules.deadline_rounds``).
         human_players: organisation ids a person answers for (see :meth:`close_round`).
+        overrides: ``{dotted.key: value}`` applied to a scenario file, e.g.
+            ``{"organisations.oxfordshire_ccg.budget": 700}``.
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, rounds: int | None = None, human_players=()):
+    def __init__(
+        self, scenario: Scenario | str, seed: int | None = 0, rounds: int | None = None, human_players=(),
+        overrides: dict | None = None,
+    ):
         super().__init__(rng=seed)
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario_cached(str(scenario), overrides)
+        elif overrides:
+            raise ValueError("overrides apply to scenario files; pass a path")
         self.spec = scenario
         self.seed = seed
         self.deadline = int(rounds or scenario.rules.deadline_rounds)
@@ -64,6 +74,7 @@ class NegotiationModel(mesa.Model):
         self._demands = self.evaluation.ideal.copy()  # what the chair believes each party wants
         self.datacollector = RoundCollector(
             model_reporters={
+                "outcome": "verdict",
                 "proposer": "proposer",
                 "fund_total": "fund_total",
                 "gap_to_minimum": "gap_to_minimum",
@@ -80,6 +91,7 @@ class NegotiationModel(mesa.Model):
         self.proposer = ""
         self.plan_index: int | None = None
         self._signed = False
+        self.verdict = ""  # "", then approved | not_approved | deadlock when the negotiation ends
 
     # ------------------------------------------------------------ reporters
     @property
@@ -164,6 +176,7 @@ class NegotiationModel(mesa.Model):
         self._signed = signed = all(r.accepted for r in responses)
         if signed or self.round >= self.deadline:
             self.outcome = decide(self.evaluation, self.spec, self.history, {a.org_id: a.name for a in self.organisations})
+            self.verdict = self.outcome.outcome
             self.running = False
         self.datacollector.collect(self)
         return record

@@ -276,3 +276,19 @@ def set_path(raw: dict, key: str, value: Any, source: str) -> None:
         raise ScenarioError(source, key, "unknown key")
     # New leaf keys are allowed only where the schema has an optional field; validation decides.
     node[parts[-1]] = value
+
+
+_LOADED: dict[tuple, Scenario] = {}
+
+
+def load_scenario_cached(path: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """:func:`load_scenario`, remembered per (file, modification time, overrides): for batch runners
+    that build one model per run from a path."""
+    stat = Path(path).stat() if Path(path).exists() else None
+    key = (str(Path(path).resolve()), stat.st_mtime_ns if stat else None, json.dumps(overrides or {}, sort_keys=True))
+    found = _LOADED.get(key)
+    if found is None:
+        if len(_LOADED) > 256:
+            _LOADED.clear()
+        found = _LOADED[key] = load_scenario(path, overrides or None)
+    return found

@@ -1,0 +1,107 @@
+"""Sweep throughput and memory: our sweep engine against ``mesa.batch_run`` on the same model and parameters.
+
+A 10,000-run Oxfordshire sweep (CCG budget x council social-care need x 20
+seeds) run four ways, each in a fresh subprocess so peak memory is its own:
+serial; 2 worker processes; a Dask LocalCluster with 2 workers; and
+``mesa.batch_run`` with 2 processes (the baseline users would otherwise reach
+for). Prints runs per second and peak memory (the main process plus its largest worker),
+with ratios against the baseline; then peak memory of a 100,000-run sweep
+against the 10,000-run one (target <= 1.2x).
+
+    .venv/bin/python benchmarks/sweep.py [--runs 10000] [--skip-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = str(ROOT / "scenarios" / "oxfordshire_2014.toml")
+SEEDS = 20
+
+
+def axes(runs: int) -> tuple[int, int]:
+    points = max(1, runs // SEEDS)
+    budgets = 25 if points >= 25 else points
+    return budgets, max(1, points // budgets)
+
+
+def child(mode: str, runs: int) -> dict:
+    nb, nn = axes(runs)
+    t0 = time.perf_counter()
+    if mode == "batch_run":
+        import numpy as np
+        import mesa
+
+        from negotiation.model import NegotiationModel
+
+        overrides = [
+            {"organisations.oxfordshire_ccg.budget": float(b), "organisations.oxfordshire_county_council.asc_need": float(n)}
+            for b in np.linspace(600, 720, nb) for n in np.linspace(2, 12, nn)
+        ]
+        rows = mesa.batch_run(
+            NegotiationModel, {"scenario": SCENARIO, "overrides": overrides}, number_processes=2,
+            rng=range(SEEDS), display_progress=False,
+        )
+        done = len({r["RunId"] for r in rows})
+    else:
+        from negotiation.batch import run_sweep
+
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = run_sweep(
+                SCENARIO, Path(tmp) / "s",
+                vary=[f"organisations.oxfordshire_ccg.budget=600:720:{nb}",
+                      f"organisations.oxfordshire_county_council.asc_need=2:12:{nn}"],
+                seeds=SEEDS, workers=1 if mode == "serial" else 2,
+                backend="dask" if mode == "dask" else "processes", progress=False,
+            )
+            done = summary.ran
+    seconds = time.perf_counter() - t0
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"mode": mode, "runs": done, "seconds": seconds, "peak_mib": kib / 1024}
+
+
+def measure(mode: str, runs: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, "--runs", str(runs)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--child")
+    parser.add_argument("--skip-big", action="store_true", help="skip the 100,000-run memory check")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.runs)))
+        return
+    results = {mode: measure(mode, args.runs) for mode in ("batch_run", "serial", "processes", "dask")}
+    base = results["batch_run"]["runs"] / results["batch_run"]["seconds"]
+    print(f"{args.runs:,}-run Oxfordshire sweep ({SEEDS} seeds per setting)")
+    print(f"{'mode':<28}{'runs/s':>10}{'vs batch_run':>14}{'peak MiB':>10}")
+    names = {"batch_run": "mesa.batch_run, 2 processes", "serial": "sweep, serial",
+             "processes": "sweep, 2 processes", "dask": "sweep, Dask LocalCluster x2"}
+    for mode, r in results.items():
+        rate = r["runs"] / r["seconds"]
+        print(f"{names[mode]:<28}{rate:>10.0f}{rate / base:>13.2f}x{r['peak_mib']:>10.0f}")
+    print("target: sweep with 2 processes >= 2x mesa.batch_run")
+    if not args.skip_big:
+        small = results["processes"]
+        big = measure("processes", args.runs * 10)
+        print(f"peak memory, 2 processes: {small['runs']:,} runs {small['peak_mib']:.0f} MiB; "
+              f"{big['runs']:,} runs {big['peak_mib']:.0f} MiB; ratio {big['peak_mib'] / small['peak_mib']:.2f} "
+              "(target <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Small Solara components for the workshop app: the banner, the log, the derived figures, the upload."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import solara
+from ipyvuetify.extra import FileInput
+
+from viz.session import Snapshot
+
+BANNER_COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828", None: "#546e7a"}
+
+
+@solara.component
+def OutcomeBanner(snap: Snapshot):
+    """Unmissable: the verdict in large type, coloured, with the reasons under it."""
+    colour = BANNER_COLOURS[snap.outcome]
+    with solara.Column(style={"background": colour, "color": "white", "padding": "12px 18px", "border-radius": "6px"},
+                       classes=["outcome-banner"]):
+        solara.Text(snap.banner, style={"font-size": "26px", "font-weight": "700"})
+        for line in snap.details:
+            solara.Text(line, style={"font-size": "14px"})
+
+
+@solara.component
+def RoundLog(snap: Snapshot):
+    if not snap.log:
+        solara.Text("No rounds yet.")
+        return
+    lines = []
+    for entry in reversed(snap.log):
+        lines.append(f"**Round {entry['round']}**: {entry['proposer']} proposes {entry['summary']}.")
+        for reason in entry["rejections"]:
+            lines.append(f"- ✗ {reason}")
+        if entry["accepted"]:
+            lines.append(f"- ✓ accepted by {', '.join(entry['accepted'])}")
+        lines.append("")
+    solara.Markdown("\n".join(lines), style={"max-height": "360px", "overflow-y": "auto"})
+
+
+@solara.component
+def ExplainTable(rows: list[tuple[str, str]]):
+    body = "\n".join(f"| {label} | {value} |" for label, value in rows)
+    solara.Markdown("| derived figure | value |\n| --- | ---: |\n" + body)
+
+
+@solara.component
+def FileUpload(label: str, on_file: Callable[[str, bytes], None], max_bytes: int):
+    """A real file input (``<input type=file>``), read in a thread in chunks, as Solara's FileDrop does."""
+    file_info, set_file_info = solara.use_state(None)
+    files, set_files = solara.use_state(None)
+    widget = FileInput.element(label=label, accept=".toml", on_file_info=set_file_info, show_progress=False)
+
+    def wire():
+        if not file_info:
+            return
+        real = solara.get_widget(widget)
+        real.version += 1
+        real.reset_stats()
+        set_files(real.get_files())
+
+    solara.use_effect(wire, [file_info])
+
+    def read(cancel: threading.Event):
+        if not files:
+            return
+        info = files[0]
+        if info["size"] > max_bytes:
+            on_file(info["name"], b"\0" * (max_bytes + 1))  # let the validator report the size
+            return
+        on_file(info["name"], info["file_obj"].read())
+
+    result = solara.use_thread(read, [files])
+    if result.error:
+        solara.Error(f"Could not read the file: {result.error}")
+    return widget

@@ -1,0 +1,141 @@
+"""What the app shows, as plain Python: build a model from a scenario and the sliders, read its state.
+
+Kept apart from Solara so it can be tested without a browser, and so the
+Solara components stay small. Each browser session builds its own model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from negotiation.errors import ScenarioError
+from negotiation.explain import LABELS, explain
+from negotiation.model import NegotiationModel
+from negotiation.scenario import Scenario, apply_overrides, parse_toml, read_raw, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+MAX_UPLOAD_BYTES = 256 * 1024
+STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"]
+
+
+def shipped() -> dict[str, Path]:
+    """Shipped scenarios by display name, Oxfordshire first (the default)."""
+    paths = sorted(SCENARIOS.glob("*.toml"), key=lambda p: (not p.name.startswith("oxfordshire"), p.name))
+    return {read_raw(p)["scenario"]["name"]: p for p in paths}
+
+
+def raw_from_upload(name: str, data: bytes) -> dict:
+    """Parse and validate an uploaded scenario; errors name the file, the field and the problem."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ScenarioError(name, "", f"file is {len(data) // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(name, "", "not a text file (UTF-8)") from None
+    raw = parse_toml(text, name)
+    scenario_from_dict(raw, name)
+    return raw
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One slider: a dotted key, its label, and its range around the scenario's own value."""
+
+    key: str
+    label: str
+    low: float
+    high: float
+    step: float
+
+
+def knobs(raw: dict) -> list[Knob]:
+    out = [
+        Knob("rules.national_admissions_target", "National admissions target (cut on last year)", 0.0, 0.08, 0.005),
+        Knob("rules.mret_rate", "Marginal rate of the emergency tariff", 0.0, 1.0, 0.05),
+    ]
+    for org_id, org in raw["organisations"].items():
+        name = org.get("name", org_id)
+        budget = float(org.get("budget", 0))
+        out.append(Knob(f"organisations.{org_id}.budget", f"{name}: budget (£m)", round(budget * 0.8, 1),
+                        round(budget * 1.2, 1), max(0.1, round(budget / 200, 1))))
+        saving = float(org.get("savings_obligation", 0))
+        out.append(Knob(f"organisations.{org_id}.savings_obligation", f"{name}: savings obligation (£m)", 0.0,
+                        round(max(10.0, saving * 2), 1), 0.5))
+        if org.get("kind") == "council":
+            need = float(org.get("asc_need", 0))
+            out.append(Knob(f"organisations.{org_id}.asc_need", f"{name}: social-care need (£m)", 0.0,
+                            round(max(20.0, need * 2), 1), 0.5))
+    return out
+
+
+def value_at(raw: dict, key: str, default=None):
+    node = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def build(raw: dict, overrides: dict, source: str) -> Scenario:
+    return scenario_from_dict(apply_overrides(raw, overrides, source), source)
+
+
+@dataclass
+class Snapshot:
+    """Everything the views draw, read from the model after a round."""
+
+    round: int
+    deadline: int
+    finished: bool
+    outcome: str | None
+    banner: str
+    details: list[str]
+    log: list[dict] = field(default_factory=list)
+
+
+BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock"}
+
+
+def snapshot(model: NegotiationModel) -> Snapshot:
+    names = {a.org_id: a.name for a in model.organisations}
+    log = []
+    ev = model.evaluation
+    for record in model.history:
+        plan = ev.space.plan(record.plan_index)
+        log.append(
+            {
+                "round": record.round,
+                "proposer": names.get(record.proposer, "HWB chair"),
+                "summary": (
+                    f"£{plan.fund_total:.1f}m fund; £{plan.asc_protection:.1f}m social care; "
+                    f"£{plan.community_schemes:.1f}m schemes; £{plan.acute_support:.1f}m acute support; "
+                    f"target {plan.admissions_target:+.1%}"
+                ),
+                "accepted": [names[r.org_id] for r in record.responses if r.accepted],
+                "rejections": [r.reason for r in record.responses if not r.accepted],
+            }
+        )
+    if model.outcome is None:
+        banner = f"Negotiating: round {model.round} of {model.deadline}"
+        details = []
+    else:
+        o = model.outcome
+        banner = BANNERS[o.outcome]
+        if o.outcome == "not_approved":
+            banner += ": failed " + ", ".join(c.replace("_", " ") for c in o.failed_conditions)
+        if o.outcome == "deadlock":
+            banner += ": blocked by " + ", ".join(names[b] for b in o.blockers)
+        details = list(o.reasons)
+    return Snapshot(model.round, model.deadline, model.finished, model.outcome and model.outcome.outcome, banner,
+                    details, log)
+
+
+def explain_rows(scenario: Scenario) -> list[tuple[str, str]]:
+    figures = explain(scenario)
+    return [
+        (label, f"{figures[key]:.1%}" if unit == "pct" else f"£{figures[key]:.1f}m")
+        for key, (label, unit) in LABELS.items()
+    ]
