@@ -185,7 +185,7 @@ class NegotiationModel(mesa.Model):
         """A person's answer overrides the agent's, except that no one signs below no deal or breaks a duty."""
         if accepted and not self.evaluation.acceptable[agent.index, self.plan_index]:
             accepted = False
-        reason = "" if accepted else (auto.reason or f"{agent.name} rejects: the person playing it said no")
+        reason = "" if accepted else (auto.reason or f"{agent.name} rejects") + " (decided by the person playing it)"
         grounds = "" if accepted else (auto.grounds or "aspiration")
         response = Response(agent.org_id, accepted, auto.utility, auto.threshold, reason, grounds)
         agent.accepted, agent.reason = accepted, reason

@@ -182,3 +182,20 @@ def test_rationality_conservation_and_non_negative_contributions(s, seed):
         assert all(v >= 0 for v in r.contributions.values())
     else:
         assert r.outcome == "deadlock" and r.blockers
+
+
+def test_a_person_can_answer_for_an_organisation_but_not_below_no_deal():
+    from negotiation.model import NegotiationModel
+
+    s = load_scenario(OXFORDSHIRE)
+    model = NegotiationModel(s, seed=0, human_players=["oxfordshire_ccg"])
+    model.open_round()
+    record = model.close_round({"oxfordshire_ccg": False})
+    ccg = next(r for r in record.responses if r.org_id == "oxfordshire_ccg")
+    assert not ccg.accepted and "decided by the person playing it" in ccg.reason
+    # Saying yes to a plan that breaks its duty or is worse than no deal is refused.
+    while not model.finished:
+        proposer, plan = model.open_round()
+        record = model.close_round({"oxfordshire_ccg": True})
+        ccg = next(r for r in record.responses if r.org_id == "oxfordshire_ccg")
+        assert ccg.accepted == bool(model.evaluation.acceptable[0, plan])

@@ -184,10 +184,10 @@ def NegotiationTab():
                 me = next(a for a in model.organisations if a.org_id == human.value)
                 worth = model.evaluation.rows.utility[me.index][plan_index]
                 with solara.Card(f"Your turn as {me.name}"):
-                    solara.Markdown(
+                    solara.Text(
                         f"{proposer} proposes a £{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
                         f"care, £{plan.community_schemes:.1f}m of schemes, target {plan.admissions_target:+.1%}. "
-                        f"You would pay £{plan.contributions[me.org_id]:.1f}m; it is worth **£{worth:.1f}m** to you "
+                        f"You would pay £{plan.contributions[me.org_id]:.1f}m; it is worth £{worth:.1f}m to you "
                         f"(no deal: £{me.reservation:.1f}m)."
                     )
                     with solara.Row():
@@ -199,9 +199,9 @@ def NegotiationTab():
             with solara.Columns([1, 1]):
                 solara.FigureMatplotlib(plots.network_figure(model), dependencies=[key, tick.value])
                 with solara.Column():
-                    solara.Markdown("### Derived figures")
+                    solara.Text("Derived figures", style={"font-size": "20px"})
                     ExplainTable(session.explain_rows(scenario))
-            solara.Markdown("### Round by round")
+            solara.Text("Round by round", style={"font-size": "20px"})
             RoundLog(snap)
 
 

@@ -13,6 +13,7 @@ from negotiation.batch.compare import OUTCOMES, compare
 from negotiation.batch.rows import run_row
 from negotiation.scenario import read_raw
 from viz import plots, session
+from viz.components import Html, table_html
 
 
 def small_sweep(raw: dict, source: str, x, y, n: int, seeds: int, progress=None, cancel=None) -> pd.DataFrame:
@@ -31,13 +32,9 @@ def small_sweep(raw: dict, source: str, x, y, n: int, seeds: int, progress=None,
     return pd.DataFrame(rows)
 
 
-def markdown_table(frame: pd.DataFrame) -> str:
-    head = "| | " + " | ".join(map(str, frame.columns)) + " |\n|---|" + "---:|" * len(frame.columns) + "\n"
-    body = "".join(
-        f"| {index.replace('_', ' ')} | " + " | ".join(f"{v:.2f}" for v in row) + " |\n"
-        for index, row in zip(frame.index, frame.to_numpy(dtype=float))
-    )
-    return head + body
+def frame_html(frame: pd.DataFrame) -> str:
+    rows = [[str(i).replace("_", " ")] + [f"{v:.2f}" for v in row] for i, row in zip(frame.index, frame.to_numpy(float))]
+    return table_html(["", *map(str, frame.columns)], rows)
 
 
 @solara.component
@@ -110,4 +107,4 @@ def CompareTab():
                 view = table[["scenario", "approved_share", "not_approved_share", "deadlock_share",
                               "median_rounds_to_sign_off", "median_fund_total", "mean_contribution_ccg",
                               "mean_contribution_council"]].set_index("scenario").T
-                solara.Markdown(markdown_table(view), classes=["side-by-side"])
+                Html(frame_html(view), ["side-by-side"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from html import escape
 from typing import Callable
 
 import solara
@@ -24,26 +25,40 @@ def OutcomeBanner(snap: Snapshot):
             solara.Text(line, style={"font-size": "14px"})
 
 
+def Html(markup: str, classes: list[str] | None = None):
+    """Static HTML built from escaped text (solara.Markdown would fetch mermaid from a CDN: not offline)."""
+    return solara.HTML(tag="div", unsafe_innerHTML=markup, classes=classes or [])
+
+
+def table_html(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px;border-top:1px solid #ddd'>{escape(c)}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+
+
 @solara.component
 def RoundLog(snap: Snapshot):
     if not snap.log:
         solara.Text("No rounds yet.")
         return
-    lines = []
+    parts = []
     for entry in reversed(snap.log):
-        lines.append(f"**Round {entry['round']}**: {entry['proposer']} proposes {entry['summary']}.")
-        for reason in entry["rejections"]:
-            lines.append(f"- ✗ {reason}")
+        items = [f"<li>✗ {escape(reason)}</li>" for reason in entry["rejections"]]
         if entry["accepted"]:
-            lines.append(f"- ✓ accepted by {', '.join(entry['accepted'])}")
-        lines.append("")
-    solara.Markdown("\n".join(lines), style={"max-height": "360px", "overflow-y": "auto"})
+            items.append(f"<li>✓ accepted by {escape(', '.join(entry['accepted']))}</li>")
+        parts.append(
+            f"<p><b>Round {entry['round']}</b>: {escape(entry['proposer'])} proposes {escape(entry['summary'])}.</p>"
+            f"<ul>{''.join(items)}</ul>"
+        )
+    Html("<div style='max-height:360px;overflow-y:auto'>" + "".join(parts) + "</div>", ["round-log"])
 
 
 @solara.component
 def ExplainTable(rows: list[tuple[str, str]]):
-    body = "\n".join(f"| {label} | {value} |" for label, value in rows)
-    solara.Markdown("| derived figure | value |\n| --- | ---: |\n" + body)
+    Html(table_html(["derived figure", "value"], [list(r) for r in rows]), ["explain-table"])
 
 
 @solara.component

@@ -1,0 +1,173 @@
+"""The workshop app in a real browser: Debian's Chromium driven by Playwright, against the app on loopback.
+
+Screenshots are saved to artifacts/screenshots/ (see the README).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    log = open(ROOT / "artifacts" / "app-server.log", "w") if (ROOT / "artifacts").mkdir(exist_ok=True) or True else None
+    proc = subprocess.Popen([sys.executable, "-m", "negotiation", "app", "--port", str(port)], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        assert proc.poll() is None, "the app server exited; see artifacts/app-server.log"
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start within 90 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    pg.goto(server)
+    pg.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    yield pg
+    context.close()
+
+
+def banner(page):
+    return page.locator(".outcome-banner")
+
+
+def choose(page, label, option):
+    page.locator(".v-select", has_text=label).first.click()
+    page.locator(".v-menu__content .v-list-item", has_text=option).first.click()
+
+
+def test_page_loads_without_console_errors(page):
+    assert "Negotiating: round 0" in banner(page).inner_text()
+    page.screenshot(path=str(SHOTS / "01-loaded.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_oxfordshire_runs_to_not_approved_with_its_conditions(page):
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Round 1", exact=False).first.wait_for()
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    text = banner(page).inner_text()
+    assert "admissions target" in text and "national expectation of 3.5%" in text
+    page.screenshot(path=str(SHOTS / "02-oxfordshire-not-approved.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_northamptonshire_deadlocks_with_blockers_named(page):
+    choose(page, "Scenario", "Northamptonshire 2014/15")
+    page.get_by_text("NHS Nene CCG").first.wait_for()
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Deadlock").wait_for(timeout=30_000)
+    text = banner(page).inner_text()
+    assert "Northamptonshire County Council" in text and "NHS Nene CCG" in text and "NHS Corby CCG" in text
+    page.screenshot(path=str(SHOTS / "03-northamptonshire-deadlock.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_moving_a_slider_changes_the_outcome(page):
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    page.get_by_text("Oxfordshire County Council", exact=True).first.click()  # open its sliders
+    slider = page.locator(".v-input", has_text="social-care need").locator("[role=slider]").first
+    slider.focus()
+    slider.press("End")  # the most the slider allows: £20m
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Deadlock").wait_for(timeout=30_000)
+    assert "Oxfordshire County Council" in banner(page).inner_text()
+    page.screenshot(path=str(SHOTS / "04-slider-deadlock.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_broken_upload_shows_a_clear_error(page, tmp_path):
+    bad = tmp_path / "broken_scenario.toml"
+    bad.write_text("[rules]\nminimum_fund = = 3\n")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    error = page.locator(".upload-error")
+    error.wait_for(timeout=30_000)
+    assert "broken_scenario.toml" in error.inner_text() and "not valid TOML" in error.inner_text()
+    wrong = tmp_path / "wrong_field.toml"
+    wrong.write_text((ROOT / "scenarios" / "baseline_agreement.toml").read_text().replace("budget = 330.0", "budget = -1"))
+    page.locator("input[type=file]").set_input_files(str(wrong))
+    page.locator(".upload-error", has_text="wrong_field.toml").wait_for(timeout=30_000)
+    assert "organisations.middleshire_ccg.budget" in page.locator(".upload-error").inner_text()
+    page.screenshot(path=str(SHOTS / "05-upload-error.png"), full_page=True)
+
+
+def test_a_good_upload_replaces_the_scenario(page):
+    page.locator("input[type=file]").set_input_files(str(ROOT / "scenarios" / "baseline_agreement.toml"))
+    page.get_by_text("Middleshire Council").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Approved").wait_for(timeout=30_000)
+
+
+def test_play_a_human_organisation(page):
+    choose(page, "You play", "oxfordshire_ccg")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Your turn as Oxfordshire CCG").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Reject").click()
+    page.get_by_text("decided by the person playing it").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "06-human-player.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_compare_tab_runs_a_small_sweep(page):
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_role("button", name="Run sweep").click()
+    page.locator(".sweep-done").wait_for(timeout=120_000)
+    assert "deadlock" in page.locator(".sweep-done").inner_text()
+    page.get_by_role("button", name="Compare (20 seeds each)").click()
+    page.locator(".side-by-side").wait_for(timeout=120_000)
+    assert "approved share" in page.locator(".side-by-side").inner_text()
+    page.screenshot(path=str(SHOTS / "07-compare.png"), full_page=True)
+    assert page.console_errors == []
