@@ -20,9 +20,9 @@ import solara  # noqa: E402
 
 from negotiation.errors import ScenarioError  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
-from viz import plots, session  # noqa: E402
+from viz import session, svg  # noqa: E402
 from viz.compare_tab import CompareTab  # noqa: E402
-from viz.components import ExplainTable, FileUpload, OutcomeBanner, RoundLog  # noqa: E402
+from viz.components import ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
 
 
 @solara.component
@@ -170,6 +170,7 @@ def NegotiationTab():
             if error:
                 solara.Error(error)
                 return
+            tick.value  # reading the tick subscribes this view to every round
             snap = session.snapshot(model)
             with solara.Row():
                 solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")
@@ -194,10 +195,10 @@ def NegotiationTab():
                         solara.Button("Accept", on_click=lambda: answer(True), color="success")
                         solara.Button("Reject", on_click=lambda: answer(False), color="error")
             with solara.Columns([1, 1]):
-                solara.FigureMatplotlib(plots.offers_figure(model), dependencies=[key, tick.value])
-                solara.FigureMatplotlib(plots.fund_figure(model), dependencies=[key, tick.value])
+                Html(svg.offers_svg(model), ["offers-chart"])
+                Html(svg.fund_svg(model), ["fund-chart"])
             with solara.Columns([1, 1]):
-                solara.FigureMatplotlib(plots.network_figure(model), dependencies=[key, tick.value])
+                Html(svg.network_svg(model), ["network-chart"])
                 with solara.Column():
                     solara.Text("Derived figures", style={"font-size": "20px"})
                     ExplainTable(session.explain_rows(scenario))

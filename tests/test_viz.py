@@ -1,0 +1,61 @@
+"""The app's plain-Python side: sessions, uploads, knobs and the SVG views (no browser needed)."""
+
+import pytest
+
+from negotiation import ScenarioError, load_scenario
+from negotiation.model import NegotiationModel
+from viz import session, svg
+
+from .conftest import NORTHAMPTONSHIRE, OXFORDSHIRE
+
+
+def test_shipped_scenarios_default_to_oxfordshire():
+    names = list(session.shipped())
+    assert names[0] == "Oxfordshire 2014/15" and len(names) == 3
+
+
+def test_upload_validation_names_file_field_and_size():
+    with pytest.raises(ScenarioError, match="up.toml: not valid TOML"):
+        session.raw_from_upload("up.toml", b"[[[")
+    with pytest.raises(ScenarioError, match="limit is 256 KB"):
+        session.raw_from_upload("big.toml", b"#" * (session.MAX_UPLOAD_BYTES + 1))
+    text = OXFORDSHIRE.read_text().replace("budget = 646.2", "budget = -1")
+    with pytest.raises(ScenarioError, match="organisations.oxfordshire_ccg.budget"):
+        session.raw_from_upload("neg.toml", text.encode())
+    assert session.raw_from_upload("ok.toml", OXFORDSHIRE.read_bytes())["scenario"]["name"] == "Oxfordshire 2014/15"
+
+
+def test_knobs_cover_budgets_savings_need_target_and_tariff():
+    raw = session.read_raw(NORTHAMPTONSHIRE)
+    keys = {k.key for k in session.knobs(raw)}
+    assert "rules.mret_rate" in keys and "rules.national_admissions_target" in keys
+    assert "organisations.corby_ccg.budget" in keys and "organisations.nene_ccg.savings_obligation" in keys
+    assert "organisations.northamptonshire_county_council.asc_need" in keys
+    for knob in session.knobs(raw):
+        assert knob.low <= (session.value_at(raw, knob.key) or 0) <= knob.high
+
+
+def test_snapshot_banner_follows_the_model():
+    model = NegotiationModel(load_scenario(NORTHAMPTONSHIRE), seed=0)
+    assert session.snapshot(model).banner.startswith("Negotiating")
+    model.run()
+    snap = session.snapshot(model)
+    assert snap.banner.startswith("Deadlock: blocked by Northamptonshire County Council")
+    assert len(snap.log) == model.round and snap.log[0]["rejections"]
+
+
+def test_svg_views_show_every_organisation_and_stance():
+    model = NegotiationModel(load_scenario(OXFORDSHIRE), seed=0)
+    model.step()
+    offers, fund, network = svg.offers_svg(model), svg.fund_svg(model), svg.network_svg(model)
+    for agent in model.organisations:
+        assert agent.name in offers and agent.name in network
+        assert f"data-stance='{agent.stance}'" in network
+    assert "minimum fund" in fund and "social-care need" in fund
+    assert any(a.stance == "proposer" for a in model.organisations)
+
+
+def test_nice_ticks():
+    assert svg.nice_ticks(0, 10) == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    ticks = svg.nice_ticks(-7.3, 13.2)
+    assert ticks[0] <= -7.3 and ticks[-1] >= 13.2
