@@ -28,14 +28,15 @@ from viz.components import ExplainTable, FileUpload, Html, OutcomeBanner, RoundL
 @solara.component
 def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_upload, upload_error, choice, names):
     solara.Select("Scenario", values=list(names), value=choice)
-    FileUpload("Or upload a scenario (.toml)", on_upload, session.MAX_UPLOAD_BYTES)
+    solara.Text(f"Or upload a scenario (.toml, up to {session.MAX_UPLOAD_BYTES // 1024} KB):")
+    FileUpload("Scenario file", on_upload, session.MAX_UPLOAD_BYTES)
     if upload_error.value:
         solara.Error(upload_error.value, classes=["upload-error"])
     with solara.Row():
-        solara.SliderInt("Seed", value=seed, min=0, max=99)
+        solara.SliderInt("Seed", value=seed, min=0, max=99, thumb_label="always")
     default_deadline = int(session.value_at(raw, "rules.deadline_rounds", 12))
     solara.SliderInt("Deadline (rounds)", value=rounds.value or default_deadline, min=1, max=30,
-                     on_value=rounds.set)
+                     on_value=rounds.set, thumb_label="always")
     solara.Select("You play", values=["nobody", *raw["organisations"]], value=human.value or "nobody",
                   on_value=lambda v: human.set("" if v == "nobody" else v))
     solara.SliderFloat("Speed (rounds per second)", value=speed, min=0.5, max=10, step=0.5)
@@ -50,14 +51,14 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
     for knob in knobs[:2]:
         current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
         solara.SliderFloat(knob.label, value=float(current), min=knob.low, max=knob.high, step=knob.step,
-                           on_value=setter(knob.key))
+                           on_value=setter(knob.key), thumb_label="always")
     for org_id, org in raw["organisations"].items():
         with solara.Details(summary=org.get("name", org_id)):
             for knob in knobs[2:]:
                 if knob.key.startswith(f"organisations.{org_id}."):
                     current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
                     solara.SliderFloat(knob.label, value=float(current), min=knob.low, max=knob.high,
-                                       step=knob.step, on_value=setter(knob.key))
+                                       step=knob.step, on_value=setter(knob.key), thumb_label="always")
             strategy_key = f"organisations.{org_id}.strategy"
             strategy = overrides.value.get(strategy_key, org.get("strategy", "linear"))
             solara.Select(f"{org.get('name', org_id)}: strategy", values=session.STRATEGY_CHOICES,

@@ -154,7 +154,7 @@ def _shape(kind: str, x: float, y: float, fill: str) -> str:
 def network_svg(model: NegotiationModel, width: int = 520, height: int = 330) -> str:
     """Organisations coloured by stance this round (proposer / accepts / rejects); edge width = trust."""
     pos = layout(model)
-    pad_x, pad_top, pad_bottom = 90, 50, 40
+    pad_x, pad_top, pad_bottom = 90, 68, 40
 
     def at(node):
         x, y = pos[node]

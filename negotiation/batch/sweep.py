@@ -1,9 +1,11 @@
 """Run a sweep to a folder, resumably, with a progress bar; load its rows back as a DataFrame.
 
-    >>> from negotiation.batch import run_sweep, load_sweep          # doctest: +SKIP
-    >>> run_sweep("scenarios/oxfordshire_2014.toml", "out/ox",
-    ...           vary=["organisations.oxfordshire_ccg.budget=600:700:5"], seeds=20)
-    >>> load_sweep("out/ox").groupby("organisations.oxfordshire_ccg.budget").outcome.value_counts()
+Example::
+
+    from negotiation.batch import run_sweep, load_sweep
+    run_sweep("scenarios/oxfordshire_2014.toml", "out/ox",
+              vary=["organisations.oxfordshire_ccg.budget=600:700:5"], seeds=20)
+    load_sweep("out/ox").groupby("organisations.oxfordshire_ccg.budget").outcome.value_counts()
 """
 
 from __future__ import annotations
