@@ -118,11 +118,28 @@ def main() -> None:
     import negotiation.cli_app  # noqa: F401  registers app
     import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
 
+    # Typer bundles its own copy of click; its exceptions live here, not in the click package.
+    from typer._click import exceptions as cx
+
     try:
-        app()
-    except NegotiationError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc}")
+        code = app(standalone_mode=False)  # returns a command's exit code instead of exiting
+    except cx.NoArgsIsHelpError as exc:  # bare `negotiation`: show the help
+        typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except cx.UsageError as exc:  # a bad option, argument or command: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx else "negotiation"
+        err.print(f"error: {command}: {exc.format_message()} (see {command} --help)", soft_wrap=True)
         sys.exit(2)
+    except cx.ClickException as exc:
+        err.print(f"error: {exc.format_message()}", soft_wrap=True)
+        sys.exit(2)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except NegotiationError as exc:  # pragma: no cover - commands catch their own
+        err.print(f"error: {exc}", soft_wrap=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # python -m negotiation.cli: run the installed module's app, with every command

@@ -129,6 +129,14 @@ def test_moving_a_slider_changes_the_outcome(page):
     assert page.console_errors == []
 
 
+def test_play_runs_rounds_until_the_verdict(page):
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
+    banner(page).get_by_text("Not approved").wait_for(timeout=60_000)
+    assert "Round 8" in page.locator(".round-log").inner_text()
+    assert page.console_errors == []
+
+
 def test_broken_upload_shows_a_clear_error(page, tmp_path):
     bad = tmp_path / "broken_scenario.toml"
     bad.write_text("[rules]\nminimum_fund = = 3\n")

@@ -86,6 +86,10 @@ def test_bad_file_exits_2_with_one_line(tmp_path, kind):
         (["run", OXFORDSHIRE, "--set", "organisations.nobody.budget=1"], "organisations.nobody"),
         (["run", OXFORDSHIRE, "--set", "novalue"], "KEY=VALUE"),
         (["explain", OXFORDSHIRE, "--set", "rules.mret_rate=2"], "rules.mret_rate"),
+        (["run", OXFORDSHIRE, "--seed", "abc"], "--seed"),
+        (["run", OXFORDSHIRE, "--rounds", "0"], "--rounds"),
+        (["nonsense"], "No such command"),
+        (["sweep", OXFORDSHIRE, "--out", "x", "--workers", "0"], "--workers"),
     ],
 )
 def test_bad_arguments_exit_2(args, needle):

@@ -17,6 +17,9 @@ os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `solara run viz/app.py` from a checkout
 
 import solara  # noqa: E402
+from solara.server import settings as _server_settings  # noqa: E402
+
+_server_settings.telemetry.mixpanel_enable = False  # also under `solara run`, which reads settings first
 
 from negotiation.errors import ScenarioError  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
