@@ -58,6 +58,7 @@ class NegotiationModel(mesa.Model):
         self.network, self.trust = relationships(scenario)
         self._trust_rows = self.trust.tolist()
         self.ids = scenario.ids
+        self.trust_effect = scenario.rules.trust_effect
         self.organisations: list[OrganisationAgent] = [
             OrganisationAgent(self, i, org_id, org, make_strategy(org.strategy, org.beta))
             for i, (org_id, org) in enumerate(scenario.organisations.items())

@@ -58,16 +58,16 @@ class OrganisationAgent(mesa.Agent):
         self.aspiration = min(self.ideal, max(self.reservation, aim))
 
     def respond(self, plan: int, trust_to_proposer: float, own_proposal: bool) -> Response:
-        ev = self.model.evaluation
+        model = self.model
         aim = self.aspiration if own_proposal else threshold(
-            self.aspiration, self.reservation, trust_to_proposer, self.model.spec.rules.trust_effect
+            self.aspiration, self.reservation, trust_to_proposer, model.trust_effect
         )
-        response = respond(ev, self.index, self.org_id, self.name, self.kind, plan, aim, self.breach_duty)
+        response = respond(model.evaluation, self.index, self.org_id, self.name, self.kind, plan, aim, self.breach_duty)
         self.record(plan, response)
         return response
 
     def record(self, plan: int, response: Response) -> None:
-        self.offer = float(self.model.evaluation.space.contributions[plan, self.index])
+        self.offer = self.model.evaluation.rows.contributions[plan][self.index]
         self.utility = response.utility
         self.received.append(response.utility)
         self.accepted = response.accepted

@@ -33,6 +33,7 @@ class Rows:
     duty_gap: list[list[float]]
     reservation: list[float]
     money: list[list[float]]
+    contributions: list[list[float]]  # [plan][organisation], £m
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +55,10 @@ class Evaluation:
     @cached_property
     def rows(self) -> "Rows":
         """The same figures as Python lists: a round reads single values, which lists serve fastest."""
-        return Rows(self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist())
+        return Rows(
+            self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist(),
+            self.space.contributions.tolist(),
+        )
 
     @property
     def approvable(self) -> np.ndarray:
