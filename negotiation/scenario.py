@@ -263,6 +263,16 @@ def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any], source: st
     return out
 
 
+def get_path(raw: dict, key: str, default: Any = None) -> Any:
+    """The value at a dotted path in a raw scenario dict, or ``default`` if there is none."""
+    node = raw
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 def set_path(raw: dict, key: str, value: Any, source: str) -> None:
     parts = key.split(".")
     node = raw

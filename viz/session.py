@@ -12,7 +12,7 @@ from pathlib import Path
 from negotiation.errors import ScenarioError
 from negotiation.explain import LABELS, explain
 from negotiation.model import NegotiationModel
-from negotiation.scenario import Scenario, apply_overrides, parse_toml, read_raw, scenario_from_dict
+from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -70,13 +70,7 @@ def knobs(raw: dict) -> list[Knob]:
     return out
 
 
-def value_at(raw: dict, key: str, default=None):
-    node = raw
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
+value_at = get_path
 
 
 def build(raw: dict, overrides: dict, source: str) -> Scenario:

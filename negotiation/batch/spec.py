@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from negotiation.errors import SweepError
-from negotiation.scenario import ScenarioError, apply_overrides, parse_value, scenario_from_dict
+from negotiation.scenario import ScenarioError, apply_overrides, get_path, parse_value, scenario_from_dict
 
 LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every time the command is run
 
@@ -87,15 +87,6 @@ class SweepSpec:
         return point, self.points[point], seed
 
 
-def _lookup(raw: dict, key: str):
-    node = raw
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def parse_vary(text: str) -> tuple[str, float, float, int]:
     if "=" not in text:
         raise SweepError(f"--vary {text!r}: expected KEY=START:STOP:N")
@@ -160,7 +151,7 @@ def build_spec(
     varies, chooses = [], []
     for text in vary:
         key, start, stop, n = parse_vary(text)
-        base = _lookup(raw, key)
+        base = get_path(raw, key)
         if isinstance(base, bool) or (base is not None and not isinstance(base, (int, float))):
             raise SweepError(f"--vary {key}: not a numeric field (its value is {base!r}); use --choose")
         integer = isinstance(base, int)

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from negotiation.domain import tariff
-from negotiation.domain.plan import PlanSpace, build_plan_space
+from negotiation.domain.plan import PlanSpace, build_plan_space, shares
 from negotiation.scenario import Scenario
 
 CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
@@ -81,12 +81,6 @@ def assess(space: PlanSpace, s: Scenario) -> np.ndarray:
     )
 
 
-def _shares(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    w = np.where(mask, values, 0.0)
-    total = w.sum()
-    return w / total if total > 0 else np.where(mask, 1.0 / max(mask.sum(), 1), 0.0)
-
-
 def evaluate_uncached(s: Scenario) -> Evaluation:
     space = build_plan_space(s)
     orgs = list(s.organisations.values())
@@ -113,11 +107,11 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
     returned = back * (remainder * (1.0 - rules.pooling_friction))[:, None]  # (plans, orgs)
 
     budgets = np.array([o.budget for o in orgs])
-    ccg_w = _shares(budgets, kinds == "ccg")
-    council_w = _shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council")
-    shares = np.array([o.activity_share for o in orgs])
-    acute_w = _shares(shares, kinds == "acute_trust")
-    community_w = _shares(shares, kinds == "community_trust")
+    ccg_w = shares(budgets, kinds == "ccg")
+    council_w = shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council")
+    activity = np.array([o.activity_share for o in orgs])
+    acute_w = shares(activity, kinds == "acute_trust")
+    community_w = shares(activity, kinds == "community_trust")
     rho = space.ccg_risk_share
 
     money = -space.contributions.T + returned.T

@@ -73,6 +73,17 @@ class PlanSpace:
         )
 
 
+def shares(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each masked organisation's share of ``values`` among its group (equal shares if all are zero).
+
+    >>> shares(np.array([3.0, 1.0, 5.0]), np.array([True, True, False])).tolist()
+    [0.75, 0.25, 0.0]
+    """
+    w = np.where(mask, values, 0.0)
+    total = w.sum()
+    return w / total if total > 0 else np.where(mask, 1.0 / max(mask.sum(), 1), 0.0)
+
+
 def _levels(top: float, n: int, extra=()) -> np.ndarray:
     values = np.concatenate([np.linspace(0.0, max(top, 0.0), n), np.asarray(extra, dtype=float)])
     return np.unique(np.round(values, 4))
@@ -96,11 +107,7 @@ def build_plan_space(s: Scenario) -> PlanSpace:
     ids = tuple(s.organisations)
     kinds = np.array([o.kind for o in orgs])
     budgets = np.array([o.budget for o in orgs])
-    ccg_w = np.where(kinds == "ccg", budgets, 0.0)
-    council_w = np.where(kinds == "council", budgets, 0.0)
-    ccg_w = ccg_w / ccg_w.sum()
-    council_w = council_w / council_w.sum() if council_w.sum() > 0 else np.where(kinds == "council", 1.0, 0.0)
-    council_w = council_w / council_w.sum()
+    ccg_w, council_w = shares(budgets, kinds == "ccg"), shares(budgets, kinds == "council")
 
     asc_need = sum(o.asc_need for o in orgs)
     a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
