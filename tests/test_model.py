@@ -199,3 +199,29 @@ def test_a_person_can_answer_for_an_organisation_but_not_below_no_deal():
         record = model.close_round({"oxfordshire_ccg": True})
         ccg = next(r for r in record.responses if r.org_id == "oxfordshire_ccg")
         assert ccg.accepted == bool(model.evaluation.acceptable[0, plan])
+
+
+def _with_uniform_trust(path, trust):
+    raw = load_scenario(path).model_dump(mode="json")
+    ids = list(raw["organisations"])
+    raw["relationships"] = [{"a": a, "b": b, "trust": trust, "kind": "partnership"}
+                            for i, a in enumerate(ids) for b in ids[i + 1:]]
+    return scenario_from_dict(raw)
+
+
+def test_trust_speeds_agreement():
+    """Trust lowers what organisations hold out for against each other: sign-off comes sooner."""
+    def mean_rounds(trust):
+        s = _with_uniform_trust(BASELINE, trust)
+        return sum(run_scenario(s, seed=k).rounds for k in range(30)) / 30
+
+    assert mean_rounds(1.0) < mean_rounds(0.0)
+
+
+def test_network_is_built_from_the_scenario():
+    from negotiation.network import build_network
+
+    g = build_network(load_scenario(OXFORDSHIRE))
+    assert g.number_of_nodes() == 4
+    assert g["oxfordshire_ccg"]["oxfordshire_county_council"]["trust"] == 0.8
+    assert g.nodes["oxford_university_hospitals"]["kind"] == "acute_trust"
