@@ -55,7 +55,18 @@ class NegotiationResult:
         return df.rename(columns={"Step": "step", "AgentID": "agent_id"})
 
     def benchmarks(self) -> dict:
+        """Nash and Kalai–Smorodinsky plans over the zone of agreement, and this agreement's efficiency."""
         return benchmarks(self.model.evaluation, self.model.outcome.plan_index)
+
+    def burden(self) -> dict[str, float]:
+        """£m each kind of organisation pays into the signed plan (empty when deadlocked)."""
+        if not self.signed_off:
+            return {}
+        out: dict[str, float] = {}
+        for org_id, paid in self.contributions.items():
+            kind = self.organisations[org_id]["kind"]
+            out[kind] = round(out.get(kind, 0.0) + paid, 4)
+        return out
 
     def to_dict(self, with_history: bool = True) -> dict:
         out = {
@@ -72,6 +83,8 @@ class NegotiationResult:
             "blockers": self.blockers,
             "reasons": self.reasons,
             "duty_breaches": self.duty_breaches,
+            "burden": self.burden(),
+            "efficiency": self.benchmarks()["efficiency"],
         }
         if with_history:
             out["history"] = self.history

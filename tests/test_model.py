@@ -225,3 +225,21 @@ def test_network_is_built_from_the_scenario():
     assert g.number_of_nodes() == 4
     assert g["oxfordshire_ccg"]["oxfordshire_county_council"]["trust"] == 0.8
     assert g.nodes["oxford_university_hospitals"]["kind"] == "acute_trust"
+
+
+def test_bargaining_benchmarks():
+    from negotiation.analysis import gains, kalai_smorodinsky_plan, nash_plan
+
+    r = run_scenario(BASELINE, seed=0)
+    ev = r.model.evaluation
+    nash, ks = nash_plan(ev), kalai_smorodinsky_plan(ev)
+    assert ev.zone_of_agreement[nash] and ev.zone_of_agreement[ks]
+    assert (gains(ev)[:, nash] >= -1e-9).all()
+    # Nash maximises the product of gains over the zone: no zone plan beats it.
+    zone = ev.zone_of_agreement.nonzero()[0]
+    product = lambda j: float(np.prod(np.maximum(gains(ev)[:, j], 1e-9)))  # noqa: E731
+    assert all(product(nash) >= product(j) - 1e-9 for j in zone)
+    d = r.to_dict()
+    assert 0 < d["efficiency"] <= 1.0 + 1e-9
+    assert d["burden"]["ccg"] > 0
+    assert run_scenario(NORTHAMPTONSHIRE, seed=0).to_dict()["efficiency"] is None
