@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -35,8 +34,8 @@ def serve(
         fail(f"{APP}: the app is missing (run from a checkout of the project)")
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port),
                "--production", "--no-open", "--log-level", "warning"]
-    typer.echo(f"Serving the app on http://{host}:{port}/ (Ctrl-C to stop)")
-    try:
-        raise typer.Exit(subprocess.call(command, env=app_environment(), cwd=APP.parents[1]))
-    except KeyboardInterrupt:
-        raise typer.Exit(0)
+    typer.echo(f"Serving the app on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    sys.stderr.flush()
+    # Become the server (no parent left behind): stopping this process stops the app.
+    os.chdir(APP.parents[1])
+    os.execve(sys.executable, command, app_environment())

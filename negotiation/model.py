@@ -14,7 +14,6 @@ a person in a workshop can answer for an organisation between them.
 from __future__ import annotations
 
 import mesa
-import numpy as np
 
 from negotiation.agents import OrganisationAgent
 from negotiation.domain.evaluation import evaluate

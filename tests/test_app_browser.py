@@ -3,7 +3,6 @@
 Screenshots are saved to artifacts/screenshots/ (see the README).
 """
 
-import os
 import socket
 import subprocess
 import sys
@@ -32,7 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    log = open(ROOT / "artifacts" / "app-server.log", "w") if (ROOT / "artifacts").mkdir(exist_ok=True) or True else None
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    log = open(ROOT / "artifacts" / "app-server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "negotiation", "app", "--port", str(port)], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
