@@ -180,3 +180,15 @@ def test_compare_tab_runs_a_small_sweep(page):
     assert "approved share" in page.locator(".side-by-side").inner_text()
     page.screenshot(path=str(SHOTS / "07-compare.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_each_browser_session_has_its_own_negotiation(page, browser, server):
+    other_context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    other = other_context.new_page()
+    other.goto(server)
+    other.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    other.wait_for_timeout(500)
+    assert "Negotiating: round 0" in banner(other).inner_text()
+    other_context.close()
