@@ -36,9 +36,9 @@ def kalai_smorodinsky_plan(ev: Evaluation) -> int | None:
     return int(zone[np.argmax(ratio)])
 
 
-def efficiency(ev: Evaluation, plan: int | None) -> float | None:
+def efficiency(ev: Evaluation, plan: int | None, nash: int | None = None) -> float | None:
     """Total gain of ``plan`` as a share of the Nash plan's total gain (None without a zone or a plan)."""
-    nash = nash_plan(ev)
+    nash = nash_plan(ev) if nash is None else nash
     if plan is None or nash is None:
         return None
     best = gains(ev)[:, nash].sum()
@@ -51,5 +51,5 @@ def benchmarks(ev: Evaluation, plan: int | None) -> dict:
         "zone_of_agreement_plans": int(ev.zone_of_agreement.sum()),
         "nash": None if nash is None else ev.space.plan(nash).to_dict(),
         "kalai_smorodinsky": None if ks is None else ev.space.plan(ks).to_dict(),
-        "efficiency": efficiency(ev, plan),
+        "efficiency": efficiency(ev, plan, nash),
     }

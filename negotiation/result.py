@@ -7,7 +7,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from negotiation.analysis import benchmarks
+from negotiation.analysis import benchmarks, efficiency
 from negotiation.model import NegotiationModel
 
 
@@ -84,7 +84,7 @@ class NegotiationResult:
             "reasons": self.reasons,
             "duty_breaches": self.duty_breaches,
             "burden": self.burden(),
-            "efficiency": self.benchmarks()["efficiency"],
+            "efficiency": efficiency(self.model.evaluation, self.model.outcome.plan_index),
         }
         if with_history:
             out["history"] = self.history

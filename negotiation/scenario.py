@@ -168,7 +168,7 @@ def _loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
 
 
-def _pydantic_to_scenario_error(source: str, err: ValidationError, raw: dict) -> ScenarioError:
+def _pydantic_to_scenario_error(source: str, err: ValidationError) -> ScenarioError:
     first = err.errors()[0]
     field = _loc(first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
@@ -197,7 +197,7 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as err:
-        raise _pydantic_to_scenario_error(source, err, raw) from None
+        raise _pydantic_to_scenario_error(source, err) from None
 
 
 def read_raw(path: str | Path) -> dict:

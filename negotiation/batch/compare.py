@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from negotiation.model import NegotiationModel
+from negotiation.batch.rows import run_row
 from negotiation.scenario import Scenario, load_scenario
 
 OUTCOMES = ("approved", "not_approved", "deadlock")
@@ -28,18 +28,12 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def _runs(scenario: Scenario, seeds: int) -> pd.DataFrame:
-    rows = []
-    for seed in range(seeds):
-        model = NegotiationModel(scenario, seed=seed).run()
-        ev, outcome = model.evaluation, model.outcome
-        plan = outcome.plan_index
-        row = {"seed": seed, "outcome": outcome.outcome, "rounds": model.round, "signed_off": outcome.signed_off}
-        row["fund_total"] = float(ev.space.fund_total[plan]) if plan is not None else float("nan")
-        for agent in model.organisations:
-            paid = float(ev.space.contributions[plan, agent.index]) if plan is not None else float("nan")
-            row[f"burden.{agent.kind}"] = row.get(f"burden.{agent.kind}", 0.0) + paid
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One tidy row per seed (the sweep's rows), plus what each kind of organisation paid in."""
+    runs = pd.DataFrame([{"seed": seed, **run_row(scenario, seed)} for seed in range(seeds)])
+    for kind in {o.kind for o in scenario.organisations.values()}:
+        ids = [org_id for org_id, o in scenario.organisations.items() if o.kind == kind]
+        runs[f"burden.{kind}"] = runs[[f"contribution.{org_id}" for org_id in ids]].sum(axis=1)
+    return runs
 
 
 def compare(paths: list[str | Path], seeds: int = 100) -> pd.DataFrame:
