@@ -91,3 +91,55 @@ def FileUpload(label: str, on_file: Callable[[str, bytes], None], max_bytes: int
     if result.error:
         solara.Error(f"Could not read the file: {result.error}")
     return widget
+
+
+def _page_fixes_widget():
+    """A hidden Vue component that sets the page's language and allows pinch-zoom (Solara's template does
+    neither), built once per session."""
+    import ipyvue
+    import traitlets
+
+    class PageFixes(ipyvue.VueTemplate):
+        template = traitlets.Unicode("""
+<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    document.documentElement.setAttribute('lang', 'en');
+    var meta = document.querySelector('meta[name=viewport]');
+    if (meta) meta.setAttribute('content', 'width=device-width, initial-scale=1');
+  }
+}
+</script>""").tag(sync=True)
+
+    return PageFixes
+
+
+APP_CSS = """
+/* Slider labels above their track, so the track keeps the column's width (it had 0 px at 1280 wide). */
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100% !important; white-space: normal;
+  height: auto; line-height: 1.3; margin: 0 0 6px 0 !important; overflow: visible; }
+.v-input__slider .v-slider { min-width: 120px; }
+/* Solara's "runs on Solara" badge covered content on small screens. */
+.v-application .solara-watermark, #solara-watermark, .solara-badge { display: none !important; }
+.large-table table { font-size: 22px; }
+.large-table td, .large-table th { padding: 6px 12px !important; }
+.seats-table table, .explain-table table, .debrief-table table { width: 100%; }
+svg { max-width: 100%; }
+.v-card__title { word-break: normal; overflow-wrap: anywhere; }
+"""
+
+
+@solara.component
+def AppStyle():
+    """The app's CSS, and the page fixes (language, zoom)."""
+    solara.Style(APP_CSS)
+    fixes = solara.use_memo(_page_fixes_widget, [])
+    fixes.element()
+
+
+def Heading(text: str, level: int = 2, classes: list[str] | None = None):
+    """A real heading element (screen readers navigate by them); plain text, escaped."""
+    return solara.HTML(tag=f"h{level}", unsafe_innerHTML=escape(text), classes=classes or [],
+                       style={"margin": "8px 0"})

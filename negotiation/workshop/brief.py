@@ -34,6 +34,15 @@ DUTIES = {
 }
 
 
+def money(value: float) -> str:
+    """£m with a real minus sign before the pound sign.
+
+    >>> money(-4.0), money(12.345)
+    ('−£4.0m', '£12.3m')
+    """
+    return f"−£{abs(value):.1f}m" if value < -0.05 else f"£{abs(value) if abs(value) < 0.05 else value:.1f}m"
+
+
 @dataclass(frozen=True)
 class Brief:
     """One organisation's private position, £m per year."""
@@ -58,8 +67,8 @@ class Brief:
             f"Savings still to deliver this year: £{self.savings_obligation:.1f}m.",
             f"Headroom (what you could give and still meet your duty): £{self.headroom:.1f}m.",
             f"Your duty: {self.duty}.",
-            f"No deal is worth £{self.no_deal:.1f}m to you (national intervention); never sign anything worse.",
-            f"The best plan within your duty is worth £{self.best:.1f}m to you.",
+            f"No deal is worth {money(self.no_deal)} to you (national intervention); never sign anything worse.",
+            f"The best plan within your duty is worth {money(self.best)} to you.",
             f"You value {self.values}.",
         ]
         if self.kind == "council":
@@ -166,8 +175,8 @@ class PlanCheck:
         if self.breaks_duty:
             return f"You cannot accept: it would leave you £{self.duty_gap:.1f}m short of your duty."
         if self.below_no_deal:
-            return (f"You cannot accept: it is worth £{self.worth:.1f}m to you, less than no deal "
-                    f"(£{self.no_deal:.1f}m).")
+            return (f"You cannot accept: it is worth {money(self.worth)} to you, less than no deal "
+                    f"({money(self.no_deal)}).")
         return ""
 
 

@@ -1,0 +1,143 @@
+"""Pieces every room view shares: hearing the room change, the round timer, the public banner and table.
+
+A room (negotiation.workshop.Room) is plain module state shared by every
+browser session; a Solara ``reactive`` is per session. So each view subscribes
+to its room with a listener that bumps a reactive of its own session (set
+inside that session's kernel context, from the room's thread), and
+unsubscribes when the view goes away.
+"""
+
+from __future__ import annotations
+
+import threading
+from html import escape
+
+import solara
+from solara.server import kernel_context
+
+from negotiation.workshop.room import Room
+
+from .components import Html, table_html
+
+STANCE_LABELS = {"proposer": "★ proposes", "proposing": "★ proposing", "accepts": "✓ accepts",
+                 "rejects": "✗ rejects", "waiting": "… waiting"}
+BANNER_STYLES = {  # background, text: contrast ≥ 4.5:1 for both
+    "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"),
+    "deadlock": ("#b71c1c", "#ffffff"), None: ("#37474f", "#ffffff"),
+}
+ACCEPT_COLOUR, REJECT_COLOUR = "#1b5e20", "#b71c1c"  # white text on these: 7.9:1 and 6.6:1
+
+
+def use_room(room: Room | None) -> int:
+    """Re-render this component whenever the room changes; returns the room's version.
+
+    Pass the version on to child components that read the room: a component re-renders only when its
+    arguments change, and the room object itself stays the same.
+    """
+    version = solara.use_reactive(room.version if room else 0)
+
+    def subscribe():
+        if room is None:
+            return None
+        context = kernel_context.get_current_context()
+
+        def heard(v: int):
+            with context:
+                version.set(v)
+
+        unsubscribe = room.subscribe(heard)
+        if room.version != version.value:
+            version.set(room.version)
+        return unsubscribe
+
+    solara.use_effect(subscribe, [room])
+    return version.value
+
+
+@solara.component
+def RoundTimer(room: Room, large: bool = False, version: int = 0):
+    """Time left in the round, redrawn once a second by this small component alone."""
+    tick = solara.use_reactive(0)
+
+    def run(cancel: threading.Event):
+        while not cancel.wait(1.0):
+            if room.seconds_left() is not None:
+                tick.set(tick.value + 1)
+
+    solara.use_thread(run, dependencies=[room])
+    left = room.seconds_left()
+    if room.paused:
+        text = "Paused"
+    elif left is None:
+        text = "No time limit" if room.phase not in ("lobby", "finished") else ""
+    else:
+        text = f"Time left in round {room.model.round or 1}: {int(left) // 60}:{int(left) % 60:02d}"
+    solara.Text(text, style={"font-size": "24px" if large else "16px", "font-weight": "600"},
+                classes=["round-timer"])
+
+
+def status_line(room: Room) -> str:
+    """The room's public state in one line."""
+    m = room.model
+    names = room.names
+    who = names.get(room.proposer, "The HWB chair")
+    if room.phase == "lobby":
+        return f"Waiting for the facilitator to start: {m.deadline} rounds at most."
+    if room.phase == "proposing":
+        return f"Round {m.round + 1} of {m.deadline}: {who} is building a plan."
+    if room.phase == "answering":
+        return f"Round {m.round} of {m.deadline}: {who} has tabled a plan; the board is answering."
+    return "The negotiation is over."
+
+
+def banner_text(room: Room) -> tuple[str, list[str]]:
+    m = room.model
+    if m.outcome is None:
+        return status_line(room), []
+    o = m.outcome
+    text = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock"}[o.outcome]
+    if o.outcome == "not_approved":
+        text += ": failed " + ", ".join(c.replace("_", " ") for c in o.failed_conditions)
+    if o.outcome == "deadlock":
+        text += ": blocked by " + ", ".join(room.names[b] for b in o.blockers)
+    # The verdict's reasons name figures only of the plan and of blockers' gaps, read out at the end.
+    return text, list(o.reasons)
+
+
+@solara.component
+def RoomBanner(room: Room, large: bool = False, version: int = 0):
+    text, details = banner_text(room)
+    background, colour = BANNER_STYLES[room.model.outcome.outcome if room.model.outcome else None]
+    with solara.Column(style={"background": background, "color": colour, "padding": "12px 18px",
+                              "border-radius": "6px"}, classes=["outcome-banner"]):
+        solara.Text(text, style={"font-size": "34px" if large else "24px", "font-weight": "700"})
+        for line in details:
+            solara.Text(line, style={"font-size": "20px" if large else "15px"})
+
+
+def seats_table(room: Room, show_waiting: bool = True) -> str:
+    stances = room.stances()
+    waiting = set(room.waiting_for())
+    rows = []
+    for org_id, name in room.names.items():
+        seat = room.seats.get(org_id)
+        stance = STANCE_LABELS.get(stances.get(org_id, "waiting"), "")
+        if room.phase == "proposing" and org_id == room.proposer:
+            stance = STANCE_LABELS["proposing"]
+        row = [name, seat.person if seat else "the model", stance]
+        if show_waiting:
+            row.append("waiting for an answer" if org_id in waiting else ("answered" if seat and org_id in
+                                                                           room.answers else ""))
+        rows.append(row)
+    header = ["Organisation", "Played by", "This round"] + (["Answer"] if show_waiting else [])
+    return table_html(header, rows)
+
+
+@solara.component
+def PublicLog(room: Room, limit: int = 60, version: int = 0):
+    entries = room.public_log()[-limit:]
+    if not entries:
+        solara.Text("Nothing has happened yet.")
+        return
+    items = "".join(f"<li>{escape(e['text'])}</li>" for e in reversed(entries))
+    Html(f"<ul style='max-height:340px;overflow-y:auto;margin:0;padding-left:20px'>{items}</ul>", ["room-log"])
