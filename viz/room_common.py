@@ -17,14 +17,11 @@ from solara.server import kernel_context
 
 from negotiation.workshop.room import Room
 
-from .components import Html, table_html
+from .components import BANNER_COLOURS, Html, table_html
 
 STANCE_LABELS = {"proposer": "★ proposes", "proposing": "★ proposing", "accepts": "✓ accepts",
                  "rejects": "✗ rejects", "waiting": "… waiting"}
-BANNER_STYLES = {  # background, text: contrast ≥ 4.5:1 for both
-    "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"),
-    "deadlock": ("#b71c1c", "#ffffff"), None: ("#37474f", "#ffffff"),
-}
+BANNER_STYLES = BANNER_COLOURS
 ACCEPT_COLOUR, REJECT_COLOUR = "#1b5e20", "#b71c1c"  # white text on these: 7.9:1 and 6.6:1
 
 
@@ -140,4 +137,5 @@ def PublicLog(room: Room, limit: int = 60, version: int = 0):
         solara.Text("Nothing has happened yet.")
         return
     items = "".join(f"<li>{escape(e['text'])}</li>" for e in reversed(entries))
-    Html(f"<ul style='max-height:340px;overflow-y:auto;margin:0;padding-left:20px'>{items}</ul>", ["room-log"])
+    Html(f"<div tabindex='0' role='region' aria-label='What has happened' style='max-height:340px;overflow-y:auto'>"
+         f"<ul style='margin:0;padding-left:20px'>{items}</ul></div>", ["room-log"])

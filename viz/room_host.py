@@ -43,6 +43,7 @@ def HostTab():
     choice = solara.use_reactive(next(iter(names)))
     seed = solara.use_reactive(0)
     minutes = solara.use_reactive(3.0)
+    rounds = solara.use_reactive("the scenario's deadline")
     router = solara.use_router()
     Heading("Host a workshop")
     solara.Text("Pick a scenario; you get a room code, a join link and a QR code for the room. Seats nobody "
@@ -50,11 +51,13 @@ def HostTab():
     solara.Select("Scenario for the room", values=list(names), value=choice)
     solara.InputInt("Seed for the room", value=seed)
     solara.Select("Minutes per round (0 = no limit)", values=[0.0, 1.0, 2.0, 3.0, 5.0, 10.0], value=minutes)
+    solara.Select("Rounds", values=["the scenario's deadline", "4", "6", "8", "10", "12"], value=rounds)
 
     def host():
         from negotiation.scenario import load_scenario
 
         room = create_room(load_scenario(names[choice.value]), seed=int(seed.value or 0),
+                           rounds=int(rounds.value) if rounds.value.isdigit() else None,
                            round_seconds=60.0 * float(minutes.value))
         router.push(f"/room/{room.code}/facilitate?key={room.facilitator_key}")
 

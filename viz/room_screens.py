@@ -84,8 +84,11 @@ def ExportButtons(room: Room, version: int = 0):
 def PresenterView(room: Room):
     version = use_room(room)
     with solara.Column(classes=["presenter"], style={"font-size": "22px"}):
-        solara.Text(f"{room.scenario.scenario.name}: room {room.code}", style={"font-size": "28px",
-                                                                              "font-weight": "700"})
+        with solara.Row(style={"align-items": "baseline", "justify-content": "space-between"}):
+            solara.Text(f"{room.scenario.scenario.name}: room {room.code}", style={"font-size": "28px",
+                                                                                  "font-weight": "700"})
+            # A link, not a control (the page must have something keyboard-reachable to scroll with).
+            Html(f"<a href='/room/{room.code}/debrief' style='font-size:18px'>Debrief page</a>")
         RoomBanner(room, large=True, version=version)
         RoundTimer(room, large=True, version=version)
         with solara.ColumnsResponsive(12, large=[5, 7]):
