@@ -29,6 +29,7 @@ from viz import session, svg  # noqa: E402
 from viz.compare_tab import CompareTab  # noqa: E402
 from viz.components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
 from viz.room_pages import RoomPage  # noqa: E402
+from viz.room_common import chart  # noqa: E402
 from viz.room_host import HostTab  # noqa: E402
 from negotiation.workshop import brief as briefs  # noqa: E402
 
@@ -193,7 +194,7 @@ def NegotiationTab():
                 return
             tick.value  # reading the tick subscribes this view to every round
             snap = session.snapshot(model)
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")
                 solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
                               disabled=model.finished)
@@ -212,7 +213,7 @@ def NegotiationTab():
                         f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
                         f"(no deal: £{verdict.no_deal:.1f}m)."
                     )
-                    with solara.Row():
+                    with solara.Row(style={"flex-wrap": "wrap"}):
                         solara.Button("Accept", on_click=lambda: answer(True), color="#1b5e20",
                                       style={"color": "white"}, disabled=not verdict.can_accept)
                         solara.Button("Reject", on_click=lambda: answer(False), color="#b71c1c",
@@ -220,10 +221,10 @@ def NegotiationTab():
                     if not verdict.can_accept:
                         solara.Text(verdict.why_not, classes=["accept-disabled-reason"], style={"font-weight": "600"})
             with solara.ColumnsResponsive(12, large=[6, 6]):
-                Html(svg.offers_svg(model), ["offers-chart"])
-                Html(svg.fund_svg(model), ["fund-chart"])
+                Html(chart(svg.offers_svg, model), ["offers-chart"])
+                Html(chart(svg.fund_svg, model), ["fund-chart"])
             with solara.ColumnsResponsive(12, large=[6, 6]):
-                Html(svg.network_svg(model), ["network-chart"])
+                Html(chart(svg.network_svg, model), ["network-chart"])
                 with solara.Column():
                     solara.Text("Derived figures", style={"font-size": "20px"})
                     ExplainTable(session.explain_rows(scenario))
@@ -252,7 +253,7 @@ def Page():
 @solara.component
 def Layout(children=[]):
     """No app bar or route tabs: each page (main, or a room's view) lays itself out."""
-    return solara.Column(children=children, style={"padding": "0"})
+    return solara.Column(children=children, style={"padding": "4px 16px"})
 
 
 # "/" is the single-user app; "/room/..." the workshop rooms (Page reads the rest of the path itself).

@@ -20,7 +20,7 @@ from negotiation.workshop.room import Room
 from .components import BANNER_COLOURS, Html, table_html
 
 STANCE_LABELS = {"proposer": "★ proposes", "proposing": "★ proposing", "accepts": "✓ accepts",
-                 "rejects": "✗ rejects", "waiting": "… waiting"}
+                 "rejects": "✗ rejects", "waiting": "… waiting", "blocked": "✗ blocked the deal"}
 BANNER_STYLES = BANNER_COLOURS
 ACCEPT_COLOUR, REJECT_COLOUR = "#1b5e20", "#b71c1c"  # white text on these: 7.9:1 and 6.6:1
 
@@ -112,8 +112,16 @@ def RoomBanner(room: Room, large: bool = False, version: int = 0):
             solara.Text(line, style={"font-size": "20px" if large else "15px"})
 
 
+def chart(draw, model, **large) -> str:
+    """A chart drawn twice: wide for a laptop or projector, narrow (bigger type for its size) for a phone;
+    CSS shows one (see APP_CSS)."""
+    return (f"<div class='chart-wide'>{draw(model, **large)}</div>"
+            f"<div class='chart-narrow'>{draw(model, width=380, font=14)}</div>")
+
+
 def seats_table(room: Room, show_waiting: bool = True) -> str:
     stances = room.stances()
+    outcome = room.model.outcome
     waiting = set(room.waiting_for())
     rows = []
     for org_id, name in room.names.items():
@@ -121,12 +129,15 @@ def seats_table(room: Room, show_waiting: bool = True) -> str:
         stance = STANCE_LABELS.get(stances.get(org_id, "waiting"), "")
         if room.phase == "proposing" and org_id == room.proposer:
             stance = STANCE_LABELS["proposing"]
+        if outcome is not None and org_id in outcome.blockers:  # not its last answer: the banner's word
+            stance = STANCE_LABELS["blocked"]
         row = [name, seat.person if seat else "the model", stance]
         if show_waiting:
             row.append("waiting for an answer" if org_id in waiting else ("answered" if seat and org_id in
                                                                            room.answers else ""))
         rows.append(row)
-    header = ["Organisation", "Played by", "This round"] + (["Answer"] if show_waiting else [])
+    header = ["Organisation", "Played by", "This round" if outcome is None else "At the end"] + (
+        ["Answer"] if show_waiting else [])
     return table_html(header, rows)
 
 

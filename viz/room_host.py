@@ -97,7 +97,7 @@ def FacilitatorView(room: Room, key: str):
             RoomBanner(room, version=version)
             RoundTimer(room, version=version)
             finished = room.phase == "finished"
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Start first round" if room.phase == "lobby" else "Next round",
                               on_click=lambda: do(room.next_round), color="primary", disabled=finished)
                 solara.Button("Resume" if room.paused else "Pause",
@@ -114,15 +114,22 @@ def FacilitatorView(room: Room, key: str):
 
 @solara.component
 def SeatControls(room: Room, key: str, do, version: int = 0):
+    for org_id in list(room.seats):
+        SeatControl(room, org_id, do, version)
+
+
+@solara.component
+def SeatControl(room: Room, org_id: str, do, version: int = 0):
     target = solara.use_reactive("")
+    seat = room.seats.get(org_id)
+    if seat is None:
+        return
     free = {room.names[o]: o for o in room.free_seats()}
-    for org_id, seat in list(room.seats.items()):
-        with solara.Row(classes=["seat-control"], style={"align-items": "center"}):
-            solara.Text(f"{seat.person} ({room.names[org_id]})")
-            solara.Button(f"Free seat of {room.names[org_id]}", on_click=lambda o=org_id: do(room.kick, o),
-                          outlined=True)
-            if free:
-                solara.Select(f"Move {seat.person} to", values=list(free), value=target.value or None,
-                              on_value=lambda v: target.set(v or ""))
-                solara.Button("Move", on_click=lambda o=org_id: do(room.reseat, o, free.get(target.value, "")),
-                              outlined=True, disabled=not target.value)
+    with solara.Row(classes=["seat-control"], style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text(f"{seat.person} ({room.names[org_id]})")
+        solara.Button(f"Free seat of {room.names[org_id]}", on_click=lambda: do(room.kick, org_id), outlined=True)
+        if free:
+            solara.Select(f"Move {seat.person} to", values=list(free), value=target.value or None,
+                          on_value=lambda v: target.set(v or ""))
+            solara.Button("Move", on_click=lambda: do(room.reseat, org_id, free.get(target.value, "")),
+                          outlined=True, disabled=not target.value)

@@ -15,7 +15,7 @@ from negotiation.workshop.room import Room, RoomError
 
 from . import svg
 from .components import Heading, Html
-from .room_common import ACCEPT_COLOUR, REJECT_COLOUR, PublicLog, RoomBanner, RoundTimer, seats_table, use_room
+from .room_common import ACCEPT_COLOUR, chart, REJECT_COLOUR, PublicLog, RoomBanner, RoundTimer, seats_table, use_room
 
 
 @solara.component
@@ -140,7 +140,7 @@ def AnswerPanel(room: Room, token: str, org_id: str, version: int = 0):
             except RoomError as exc:
                 error.set(str(exc))
 
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Accept", on_click=lambda: act(True), disabled=not c.can_accept or room.paused,
                           color=ACCEPT_COLOUR, style={"color": "white"})
             solara.Button("Reject", on_click=lambda: act(False), disabled=room.paused, color=REJECT_COLOUR,
@@ -181,7 +181,7 @@ def ParticipantView(room: Room, token: str | None, on_joined):
             BriefCard(room.brief_for(token))
             Html(seats_table(room, show_waiting=False), ["seats-table"])
     with solara.ColumnsResponsive(12, large=[6, 6]):
-        Html(svg.fund_svg(room.model), ["fund-chart"])
+        Html(chart(svg.fund_svg, room.model), ["fund-chart"])
         with solara.Column():
             solara.Text("What has happened", style={"font-size": "20px"})
             PublicLog(room, version=version)

@@ -12,18 +12,19 @@ from html import escape
 import solara
 
 from negotiation.workshop import export
+from negotiation.workshop.brief import money
 from negotiation.workshop.debrief import Debrief, debrief
 from negotiation.workshop.room import Room
 
 from . import svg
 from .components import Html, table_html
-from .room_common import PublicLog, RoomBanner, RoundTimer, seats_table, use_room
+from .room_common import PublicLog, chart, RoomBanner, RoundTimer, seats_table, use_room
 
-LARGE = 20  # px at full width: the axes stay ≥ 18 px on a 1280-wide projector (chart drawn ~700 px wide)
+LARGE = 22  # px at full width: the axes stay ≥ 18 px on a 1280-wide projector (chart drawn ~700 px wide)
 
 
 def _m(v: float | None) -> str:
-    return "—" if v is None else f"£{v:.1f}m"
+    return "—" if v is None else money(v)
 
 
 def room_debrief(room: Room) -> Debrief:
@@ -93,7 +94,7 @@ def PresenterView(room: Room):
         RoundTimer(room, large=True, version=version)
         with solara.ColumnsResponsive(12, large=[5, 7]):
             Html(seats_table(room, show_waiting=False), ["seats-table", "large-table"])
-            Html(svg.fund_svg(room.model, width=760, height=430, font=LARGE), ["fund-chart"])
+            Html(chart(svg.fund_svg, room.model, width=760, height=430, font=LARGE), ["fund-chart"])
         if room.model.finished:
             DebriefContent(room, large=True, version=version)
         else:

@@ -207,7 +207,17 @@ def stance_of(model: NegotiationModel, agent) -> str:
 def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, font: int = 14) -> str:
     """Organisations: shape = kind, colour and a written label = stance this round; edge width = trust."""
     pos = layout(model)
-    pad_x, pad_top, pad_bottom = 120, 4 * font + 34, 4 * font + 16
+    narrow = width < 500
+    per_row = 2 if narrow else 4
+    kinds = list(dict.fromkeys(a.kind for a in model.organisations))
+    stances = ["proposer", "accepts", "rejects", "waiting"]
+    key_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(stances) / per_row)
+    line = font + 6
+    key_top = font + 14
+    pad_x = 0.17 * width if narrow else 120
+    most_lines = max(len(_wrap(a.name, 14 if narrow else 20)) + 1 for a in model.organisations)
+    pad_top, pad_bottom = key_top + key_rows * line + 26, 22 + most_lines * (font + 2) + font
+    height = height + (key_rows - 2) * line
     colours = {**STANCE_COLOURS, "blocked": STANCE_COLOURS["rejects"]}
 
     def at(node):
@@ -218,16 +228,16 @@ def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, fo
            f"<text x='{width / 2}' y='{font + 4}' text-anchor='middle' font-size='{font + 2}' font-weight='600'>"
            "Relationships (edge width = trust) and stance</text>"]
     # Key: shapes name the kinds, colours and words the stances.
-    kinds = list(dict.fromkeys(a.kind for a in model.organisations))
+    slot = (width - 14) / per_row
     for i, kind in enumerate(kinds):
-        x = 14 + i * (width - 14) / len(kinds)
-        out.append(_shape(kind, x, 2 * font + 12, "#ffffff", r=font * 0.45) +
-                   f"<text x='{x + font}' y='{2 * font + 17}'>{KIND_LABELS.get(kind, kind)}</text>")
-    stances = ["proposer", "accepts", "rejects", "waiting"]
+        x, y = 14 + (i % per_row) * slot, key_top + (i // per_row) * line + font
+        out.append(_shape(kind, x, y - font * 0.35, "#ffffff", r=font * 0.45) +
+                   f"<text x='{x + font}' y='{y}'>{KIND_LABELS.get(kind, kind)}</text>")
+    first = math.ceil(len(kinds) / per_row)
     for i, stance in enumerate(stances):
-        x = 14 + i * (width - 14) / len(stances)
-        out.append(f"<circle cx='{x}' cy='{3 * font + 20}' r='{font * 0.4:.1f}' fill='{colours[stance]}'/>"
-                   f"<text x='{x + font}' y='{3 * font + 25}'>{STANCE_TEXT[stance]}</text>")
+        x, y = 14 + (i % per_row) * slot, key_top + (first + i // per_row) * line + font
+        out.append(f"<circle cx='{x}' cy='{y - font * 0.35:.1f}' r='{font * 0.4:.1f}' fill='{colours[stance]}'/>"
+                   f"<text x='{x + font}' y='{y}'>{STANCE_TEXT[stance]}</text>")
     for u, v, data in model.network.edges(data=True):
         (x1, y1), (x2, y2) = at(u), at(v)
         trust = data.get("trust", 0.3)
@@ -238,7 +248,7 @@ def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, fo
         x, y = at(agent.org_id)
         stance = stance_of(model, agent)
         out.append(_shape(agent.kind, x, y, colours.get(stance, "#9e9e9e")))
-        lines = _wrap(agent.name) + [STANCE_TEXT.get(stance, stance)]
+        lines = _wrap(agent.name, 14 if narrow else 20) + [STANCE_TEXT.get(stance, stance)]
         spans = "".join(f"<tspan x='{x:.1f}' dy='{0 if j == 0 else font + 2}'"
                         f"{' font-weight=\'700\'' if j == len(lines) - 1 else ''}>{escape(t)}</tspan>"
                         for j, t in enumerate(lines))
