@@ -9,7 +9,9 @@ unsubscribes when the view goes away.
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from html import escape
 
 import solara
@@ -17,6 +19,7 @@ from solara.server import kernel_context
 
 from negotiation.workshop.room import Room
 
+from . import svg
 from .components import BANNER_COLOURS, Html, table_html
 
 STANCE_LABELS = {"proposer": "★ proposes", "proposing": "★ proposing", "accepts": "✓ accepts",
@@ -25,7 +28,10 @@ BANNER_STYLES = BANNER_COLOURS
 ACCEPT_COLOUR, REJECT_COLOUR = "#1b5e20", "#b71c1c"  # white text on these: 7.9:1 and 6.6:1
 
 
-def use_room(room: Room | None) -> int:
+TIMING = os.environ.get("NEGOTIATION_ROOM_TIMING", "")  # a file: each session's redraw time (benchmarks)
+
+
+def use_room(room: Room | None, label: str = "") -> int:
     """Re-render this component whenever the room changes; returns the room's version.
 
     Pass the version on to child components that read the room: a component re-renders only when its
@@ -39,8 +45,12 @@ def use_room(room: Room | None) -> int:
         context = kernel_context.get_current_context()
 
         def heard(v: int):
+            t0 = time.perf_counter()
             with context:
                 version.set(v)
+            if TIMING:
+                with open(TIMING, "a") as log:
+                    log.write(f"{label} {time.perf_counter() - t0:.4f}\n")
 
         unsubscribe = room.subscribe(heard)
         if room.version != version.value:
@@ -101,10 +111,37 @@ def banner_text(room: Room) -> tuple[str, list[str]]:
     return text, list(o.reasons)
 
 
-@solara.component
+_SHARED: dict[str, tuple[int, dict]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(room: Room, version: int, what, make):
+    """What every session of a room draws alike (banner, table, log, chart), made once per room version
+    and reused by all its sessions: with 30 people in a room, each change is drawn 30 times."""
+    with _SHARED_LOCK:
+        entry = _SHARED.get(room.code)
+        if entry is None or entry[0] < version:
+            entry = _SHARED[room.code] = (version, {})
+            if len(_SHARED) > 200:  # rooms come and go: keep the newest
+                _SHARED.pop(next(iter(_SHARED)))
+        found = entry[1].get(what)
+    if found is None:
+        found = make()
+        with _SHARED_LOCK:
+            entry[1][what] = found
+    return found
+
+
 def RoomBanner(room: Room, large: bool = False, version: int = 0):
-    text, details = banner_text(room)
-    background, colour = BANNER_STYLES[room.model.outcome.outcome if room.model.outcome else None]
+    text, details = shared(room, version, "banner", lambda: banner_text(room))
+    outcome = room.model.outcome.outcome if room.model.outcome else None
+    return Banner(text, tuple(details), outcome, large)
+
+
+@solara.component
+def Banner(text: str, details: tuple, outcome: str | None, large: bool = False):
+    """Drawn again only when its words change (a component re-renders when its arguments do)."""
+    background, colour = BANNER_STYLES[outcome]
     with solara.Column(style={"background": background, "color": colour, "padding": "12px 18px",
                               "border-radius": "6px"}, classes=["outcome-banner"]):
         solara.Text(text, style={"font-size": "34px" if large else "24px", "font-weight": "700"})
@@ -141,12 +178,24 @@ def seats_table(room: Room, show_waiting: bool = True) -> str:
     return table_html(header, rows)
 
 
-@solara.component
-def PublicLog(room: Room, limit: int = 60, version: int = 0):
+def log_html(room: Room, limit: int) -> str:
     entries = room.public_log()[-limit:]
     if not entries:
-        solara.Text("Nothing has happened yet.")
-        return
+        return "<p>Nothing has happened yet.</p>"
     items = "".join(f"<li>{escape(e['text'])}</li>" for e in reversed(entries))
-    Html(f"<div tabindex='0' role='region' aria-label='What has happened' style='max-height:340px;overflow-y:auto'>"
-         f"<ul style='margin:0;padding-left:20px'>{items}</ul></div>", ["room-log"])
+    return (f"<div tabindex='0' role='region' aria-label='What has happened' style='max-height:340px;"
+            f"overflow-y:auto'><ul style='margin:0;padding-left:20px'>{items}</ul></div>")
+
+
+def PublicLog(room: Room, limit: int = 60, version: int = 0):
+    return Html(shared(room, version, ("log", limit), lambda: log_html(room, limit)), ["room-log"])
+
+
+def SeatsTable(room: Room, show_waiting: bool, version: int, classes=()):
+    return Html(shared(room, version, ("seats", show_waiting), lambda: seats_table(room, show_waiting)),
+                ["seats-table", *classes])
+
+
+def FundChart(room: Room, version: int, **large):
+    key = ("fund", tuple(sorted(large.items())))
+    return Html(shared(room, version, key, lambda: chart(svg.fund_svg, room.model, **large)), ["fund-chart"])

@@ -17,7 +17,7 @@ from negotiation.workshop.room import Room, RoomError
 
 from . import session
 from .components import Heading, Html
-from .room_common import PublicLog, RoomBanner, RoundTimer, seats_table, use_room
+from .room_common import PublicLog, RoomBanner, RoundTimer, SeatsTable, use_room
 from .room_screens import ExportButtons
 
 PUBLIC_URL_ENV = "NEGOTIATION_PUBLIC_URL"  # e.g. http://192.168.1.20:8765 (set by `negotiation app --host 0.0.0.0`)
@@ -66,7 +66,7 @@ def HostTab():
 
 @solara.component
 def FacilitatorView(room: Room, key: str):
-    version = use_room(room)
+    version = use_room(room, "facilitator")
     error = solara.use_reactive("")
     if not room.is_facilitator(key):
         solara.Error("This link does not hold the facilitator's key for this room.")
@@ -105,7 +105,7 @@ def FacilitatorView(room: Room, key: str):
                 solara.Button("End negotiation", on_click=lambda: do(room.end), disabled=finished)
             if error.value:
                 solara.Error(error.value)
-            Html(seats_table(room), ["seats-table"])
+            SeatsTable(room, True, version)
             SeatControls(room, key, do, version)
             ExportButtons(room, version)
     solara.Text("What has happened", style={"font-size": "20px"})

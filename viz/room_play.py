@@ -13,9 +13,9 @@ import solara
 from negotiation.workshop import brief as briefs
 from negotiation.workshop.room import Room, RoomError
 
-from . import svg
 from .components import Heading, Html
-from .room_common import ACCEPT_COLOUR, chart, REJECT_COLOUR, PublicLog, RoomBanner, RoundTimer, seats_table, use_room
+from .room_common import (ACCEPT_COLOUR, REJECT_COLOUR, FundChart, PublicLog, RoomBanner, RoundTimer, SeatsTable,
+                          use_room)
 
 
 @solara.component
@@ -153,7 +153,7 @@ def AnswerPanel(room: Room, token: str, org_id: str, version: int = 0):
 
 @solara.component
 def ParticipantView(room: Room, token: str | None, on_joined):
-    version = use_room(room)
+    version = use_room(room, "participant")
     org_id = room.seat_of(token)
     if org_id is None:
         if token:
@@ -174,14 +174,14 @@ def ParticipantView(room: Room, token: str | None, on_joined):
             if my_turn:
                 solara.Info("Your turn: build a plan and table it.")
             if room.phase != "finished":
-                PlanBuilder(room, token, my_turn, version)
+                PlanBuilder(room, token, my_turn)  # (depends on the turn only, not every change)
             else:
                 solara.Text("The negotiation is over: see the debrief on the presenter's screen.")
         with solara.Column():
             BriefCard(room.brief_for(token))
-            Html(seats_table(room, show_waiting=False), ["seats-table"])
+            SeatsTable(room, False, version)
     with solara.ColumnsResponsive(12, large=[6, 6]):
-        Html(chart(svg.fund_svg, room.model), ["fund-chart"])
+        FundChart(room, version)
         with solara.Column():
             solara.Text("What has happened", style={"font-size": "20px"})
             PublicLog(room, version=version)

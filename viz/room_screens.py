@@ -16,9 +16,8 @@ from negotiation.workshop.brief import money
 from negotiation.workshop.debrief import Debrief, debrief
 from negotiation.workshop.room import Room
 
-from . import svg
 from .components import Html, table_html
-from .room_common import PublicLog, chart, RoomBanner, RoundTimer, seats_table, use_room
+from .room_common import FundChart, PublicLog, RoomBanner, RoundTimer, SeatsTable, use_room
 
 LARGE = 22  # px at full width: the axes stay ≥ 18 px on a 1280-wide projector (chart drawn ~700 px wide)
 
@@ -83,7 +82,7 @@ def ExportButtons(room: Room, version: int = 0):
 
 @solara.component
 def PresenterView(room: Room):
-    version = use_room(room)
+    version = use_room(room, "presenter")
     with solara.Column(classes=["presenter"], style={"font-size": "22px"}):
         with solara.Row(style={"align-items": "baseline", "justify-content": "space-between"}):
             solara.Text(f"{room.scenario.scenario.name}: room {room.code}", style={"font-size": "28px",
@@ -93,12 +92,12 @@ def PresenterView(room: Room):
         RoomBanner(room, large=True, version=version)
         RoundTimer(room, large=True, version=version)
         with solara.ColumnsResponsive(12, large=[5, 7]):
-            Html(seats_table(room, show_waiting=False), ["seats-table", "large-table"])
-            Html(chart(svg.fund_svg, room.model, width=760, height=430, font=LARGE), ["fund-chart"])
+            SeatsTable(room, False, version, ["large-table"])
+            FundChart(room, version, width=760, height=430, font=LARGE)
         if room.model.finished:
             DebriefContent(room, large=True, version=version)
         else:
-            PublicLog(room, limit=8, version=version)
+            PublicLog(room, limit=12, version=version)
 
 
 @solara.component
