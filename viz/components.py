@@ -161,7 +161,7 @@ APP_CSS = """
 .seats-table table, .explain-table table, .debrief-table table { width: 100%; }
 svg { max-width: 100%; }
 .v-card__title { word-break: normal; overflow-wrap: anywhere; }
-.seats-table td:nth-child(3) { white-space: nowrap; }
+.seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: nowrap; }
 .chart-narrow { display: none; }
 @media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 """
