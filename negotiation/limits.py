@@ -22,6 +22,8 @@ MAX_ROUNDS = 500  # deadline in rounds (rules.deadline_rounds, --rounds, rounds=
 MAX_MONEY_M = 1_000_000.0  # £m per year, any money field: £1 trillion, ~7× NHS England's whole budget
 MAX_ADMISSIONS = 10_000_000  # emergency admissions a year: all of England had ~6.4 million (2019/20)
 MAX_GBP_PER_ADMISSION = 1_000_000.0  # £ per admission (tariff, community cost): the average is ~£2,000
+MIN_TARIFF = 1.0  # £ per admission: anything less is a typo (and would underflow the tariff arithmetic)
+MIN_MRET_RATE = 0.01  # the marginal rate was 30%; at 0 no cut in admissions releases any cash at all
 MAX_TEXT = 500  # characters in a name, kind or description
 
 

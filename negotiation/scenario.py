@@ -20,8 +20,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from negotiation.errors import ScenarioError, show_value
 from negotiation.limits import (
-    MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, check_nesting,
-    check_size, read_scenario_bytes,
+    MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, MIN_MRET_RATE,
+    MIN_TARIFF, check_nesting, check_size, read_scenario_bytes,
 )
 from negotiation.overrides import apply_overrides, get_path, parse_assignment, parse_value, set_path  # noqa: F401 (re-exported)
 from negotiation.strategies import STRATEGIES
@@ -68,9 +68,9 @@ class Rules(_Strict):
     minimum_fund: Money  # £m: the area's minimum pooled amount, existing + new money
     asc_protection_min: Money = 0.0  # £m of new money a plan must spend protecting adult social care
     national_admissions_target: Annotated[float, Field(ge=0.0, le=0.5)] = 0.035  # cut on last year
-    # share of tariff paid for emergency admissions above the baseline; above 0, since at 0 cutting
+    # share of tariff paid for emergency admissions above the baseline; at least 1%, since at 0 cutting
     # admissions above the baseline releases no cash at all (the policy never went below 30%)
-    mret_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    mret_rate: Annotated[float, Field(ge=MIN_MRET_RATE, le=1.0)] = 0.3
     p4p_fraction: Fraction = 0.26  # share of the fund paid only if the admissions target is met
     deadline_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = 12
     protocol: Literal["rotating", "mediator"] = "rotating"
@@ -85,7 +85,7 @@ class Activity(_Strict):
     admissions_last_year: Admissions
     admissions_this_year: Admissions  # forecast outturn
     baseline_admissions: Annotated[float, Field(ge=0.0, le=MAX_ADMISSIONS)]  # MRET baseline volume
-    tariff: Annotated[float, Field(gt=0.0, le=MAX_GBP_PER_ADMISSION)]  # £ per admission, full tariff
+    tariff: Annotated[float, Field(ge=MIN_TARIFF, le=MAX_GBP_PER_ADMISSION)]  # £ per admission, full tariff
     achievable_reduction: Fraction  # share of this year's activity the area can credibly avoid with no new schemes
     reduction_per_scheme: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # extra share avoided per £m of schemes
     max_reduction: Fraction = 0.15
