@@ -230,8 +230,11 @@ EXTREMES = [0, 0.0, -0.0, -1e-9, -1, 1, 1e-300, 5e-324, 0.999999, 1.0000001, 500
 BAD_IDS = ["chair", "Upper", "with space", "x\n", "1abc", "a.b", "é", "_x", "x-y", "", "ccg\t"]
 
 
-def mutate(raw: dict, rng: random.Random) -> tuple[str, str, tuple[str, ...] | None]:
-    """Apply one random mutation in place. Returns (what, expectation, fields an error must name)."""
+def mutate(raw: dict, rng: random.Random) -> tuple:
+    """Apply one random mutation in place.
+
+    Returns (what, expectation, fields an error must name[, most error lines it can cause: default 1]).
+    """
     everything = nodes(raw)
     leaves = [(p, v) for p, v in everything if p and not isinstance(v, (dict, list))]
     numbers = [(p, v) for p, v in leaves if category(v) == "number"]
@@ -266,7 +269,9 @@ def mutate(raw: dict, rng: random.Random) -> tuple[str, str, tuple[str, ...] | N
         if name in table:
             name += "_"
         table[name] = rng.choice(TYPE_POOL + [1.0])
-        return f"unknown key {dotted(path + (name,))}", "invalid", (dotted(path + (name,)),)
+        # Under organisations a new key is a new organisation: its id and each missing field, a line each.
+        lines = 21 if path == ("organisations",) else 1
+        return f"unknown key {dotted(path + (name,))}", "invalid", (dotted(path + (name,)),), lines
     if kind == "non_finite":
         path, _ = rng.choice(numbers)
         value = rng.choice([math.nan, math.inf, -math.inf])
@@ -331,7 +336,8 @@ def mutate(raw: dict, rng: random.Random) -> tuple[str, str, tuple[str, ...] | N
     section = rng.choice(["scenario", "rules", "activity", "organisations", "relationships"])
     raw[section] = rng.choice([5, "text", [], {}, [{}]])
     # An emptied section lists each required field it lacks: one line each, all inside the section.
-    return f"section {section} = {raw[section]!r}", "invalid" if section != "relationships" else "either", (section,)
+    lines = 21 if isinstance(raw[section], (dict, list)) else 1
+    return f"section {section} = {raw[section]!r}", "invalid" if section != "relationships" else "either", (section,), lines
 
 
 def _valid_apart_from_relationships(raw) -> bool:
@@ -346,15 +352,13 @@ def mutation_case(path, seed: int, case: int, tmp_path):
     label = f"FUZZ_SEED={seed} {path.name} case {case}: " + "; ".join(d[0] for d in done)
     out = tmp_path / f"case{case}.toml"
     out.write_text(to_toml(raw), encoding="utf-8")
+    lines = sum(d[3] if len(d) > 3 else 1 for d in done)  # each mutation: one line, or as it says
     if n == 1:
         expect, fields = done[0][1], done[0][2]
-        if done[0][0].startswith("section") and done[0][0].endswith(("{}", "[{}]")):
-            n = 21  # an emptied section or relationship: one line per missing field
     else:
         expect = "invalid" if any(d[1] == "invalid" for d in done) else "either"
         fields = None
-        n = 21 if any(d[0].startswith("section") for d in done) else n
-    return label, out, expect, fields, n
+    return label, out, expect, fields, min(lines, 21)
 
 
 @pytest.mark.parametrize("scenario", SHIPPED, ids=lambda p: p.stem)
