@@ -226,7 +226,8 @@ def _non_finite(value: Any, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _raise_all(source: str, problems: list[tuple[str, str]]) -> None:
+def _listing(source: str, problems: list[tuple[str, str]]) -> ScenarioError:
+    """One error carrying every problem found, one per field, at most :data:`MAX_LISTED`."""
     seen: dict[str, str] = {}
     for field, problem in problems:  # one line per field: the first problem found with it
         seen.setdefault(field, problem)
@@ -234,7 +235,7 @@ def _raise_all(source: str, problems: list[tuple[str, str]]) -> None:
     if len(listed) > MAX_LISTED:
         listed = listed[:MAX_LISTED] + [("", f"and {len(listed) - MAX_LISTED} more problems")]
     (field, problem), *more = listed
-    raise ScenarioError(source, field, problem, more)
+    return ScenarioError(source, field, problem, more)
 
 
 def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
@@ -248,8 +249,7 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
     non_finite = dict(_non_finite(raw))  # clearer than pydantic's words, and found in unknown keys too
     reported = {field for field, _ in problems}
     problems = [(field, non_finite.get(field, problem)) for field, problem in problems]
-    _raise_all(source, problems + [p for p in non_finite.items() if p[0] not in reported])
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise _listing(source, problems + [p for p in non_finite.items() if p[0] not in reported])
 
 
 def read_raw(path: str | Path) -> dict:

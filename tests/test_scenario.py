@@ -266,3 +266,11 @@ def test_an_error_is_always_one_line_per_problem():
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(raw, "file\nname.toml")
     assert len(str(info.value).splitlines()) == len(info.value.problems) == 2
+
+
+def test_scenario_errors_survive_pickling_to_worker_processes():
+    import pickle
+
+    err = ScenarioError("x.toml", "rules.mret_rate", "too big", [("rules.p4p_fraction", "too small")])
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) and back.problems == err.problems
