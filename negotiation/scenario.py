@@ -249,7 +249,8 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
     non_finite = dict(_non_finite(raw))  # clearer than pydantic's words, and found in unknown keys too
     reported = {field for field, _ in problems}
     problems = [(field, non_finite.get(field, problem)) for field, problem in problems]
-    raise _listing(source, problems + [p for p in non_finite.items() if p[0] not in reported])
+    inside = [p for p in non_finite.items() if not any(p[0] == f or p[0].startswith(f"{f}.") for f in reported if f)]
+    raise _listing(source, problems + inside)  # a NaN inside a value already refused is not news
 
 
 def read_raw(path: str | Path) -> dict:

@@ -124,7 +124,7 @@ def mutate(raw: dict, rng: random.Random) -> tuple:
         kind = "section"
     if kind == "type":
         path, old = rng.choice(leaves)
-        new = rng.choice(TYPE_POOL)
+        new = copy.deepcopy(rng.choice(TYPE_POOL))  # a copy: later mutations must not change the pool
         parent_of(raw, path)[path[-1]] = new
         same = category(new) == category(old) or (category(old) == "number" and category(new) == "number")
         return f"type {dotted(path)} = {new!r}", "either" if same else "invalid", (dotted(path),)
@@ -139,7 +139,7 @@ def mutate(raw: dict, rng: random.Random) -> tuple:
         name = rng.choice(["mystery", "Budget", "budget ", "", "é", "tarrif", "mret_rat", "x.y"])
         if name in table:
             name += "_"
-        table[name] = rng.choice(TYPE_POOL + [1.0])
+        table[name] = copy.deepcopy(rng.choice(TYPE_POOL + [1.0]))
         # Under organisations a new key is a new organisation: its id and each missing field, a line each.
         lines = 21 if path == ("organisations",) else 1
         return f"unknown key {dotted(path + (name,))}", "invalid", (dotted(path + (name,)),), lines

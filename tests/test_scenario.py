@@ -274,3 +274,9 @@ def test_scenario_errors_survive_pickling_to_worker_processes():
     err = ScenarioError("x.toml", "rules.mret_rate", "too big", [("rules.p4p_fraction", "too small")])
     back = pickle.loads(pickle.dumps(err))
     assert str(back) == str(err) and back.problems == err.problems
+
+
+def test_a_nan_inside_a_refused_value_is_not_listed_again():
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, {"scenario.name": [1, math.nan], "rules.mret_rate": math.nan})
+    assert [f for f, _ in info.value.problems] == ["scenario.name", "rules.mret_rate"]
