@@ -155,6 +155,7 @@ def test_a_room_plays_northamptonshire_to_the_end(server, browser, rotation):  #
                 expect(page.locator(".closest-plan")).not_to_have_text(before, timeout=30_000)
                 assert "£0.0m social care" not in page.locator(".closest-plan").inner_text()
                 tabled = page.locator(".closest-plan").inner_text()
+                shoot(page, "participant-building-a-plan")
                 page.get_by_role("button", name="Table this plan").click()
                 fac.locator(".room-log", has_text="NHS Corby CCG proposes: " + tabled[:40]).wait_for(timeout=30_000)
             answerers = [o for o in people if o != proposer]
@@ -222,6 +223,7 @@ def test_a_room_plays_northamptonshire_to_the_end(server, browser, rotation):  #
         for view, page in (("participant", bob), ("presenter", presenter), ("debrief", debrief),
                            ("facilitator", fac)):
             assert axe_serious(page) == [], view
+        bob.get_by_text("Open the debrief").wait_for()
         for view, page in (("facilitator", fac), ("participant", cy), ("presenter", presenter),
                            ("debrief", debrief)):
             shoot(page, view)

@@ -78,7 +78,8 @@ def RoundTimer(room: Room, large: bool = False, version: int = 0):
     elif left is None:
         text = "No time limit" if room.phase not in ("lobby", "finished") else ""
     else:
-        text = f"Time left in round {room.model.round or 1}: {int(left) // 60}:{int(left) % 60:02d}"
+        shown = room.model.round + 1 if room.phase == "proposing" else room.model.round  # (opened, not yet tabled)
+        text = f"Time left in round {shown}: {int(left) // 60}:{int(left) % 60:02d}"
     solara.Text(text, style={"font-size": "24px" if large else "16px", "font-weight": "600"},
                 classes=["round-timer"])
 

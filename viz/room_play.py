@@ -94,7 +94,7 @@ def PlanBuilder(room: Room, token: str, my_turn: bool, version: int = 0):
                                on_value=lambda v, n=name: values.set({**values.value, n: float(v)}))
         plan = briefs.closest_plan(dims, values.value)
         c = room.check_for(token, plan)
-        solara.Text("Closest plan the board can table:", style={"font-weight": "600"})
+        solara.Text("Closest plan the board can table: ", style={"font-weight": "600", "margin-right": "4px"})
         solara.Text(briefs.plan_summary(ev, plan, room.names), classes=["closest-plan"])
         Html("<ul class='plan-check'>" + "".join(f"<li>{_esc(line)}</li>" for line in check_lines(c)) + "</ul>")
 
@@ -176,7 +176,8 @@ def ParticipantView(room: Room, token: str | None, on_joined):
             if room.phase != "finished":
                 PlanBuilder(room, token, my_turn)  # (depends on the turn only, not every change)
             else:
-                solara.Text("The negotiation is over: see the debrief on the presenter's screen.")
+                Html(f"<p>The negotiation is over. <a href='/room/{room.code}/debrief'>Open the debrief</a> "
+                     "(also on the presenter's screen).</p>")
         with solara.Column():
             BriefCard(room.brief_for(token))
             SeatsTable(room, False, version)
