@@ -130,6 +130,9 @@ module.exports = {
         }
         ['role', 'aria-haspopup', 'aria-expanded', 'aria-owns'].forEach(function (a) { slot.removeAttribute(a); });
       });
+      document.querySelectorAll('[role=progressbar]:not([aria-label])').forEach(function (b) {
+        b.setAttribute('aria-label', 'Working');
+      });
       document.querySelectorAll('input[type=file]:not([aria-label])').forEach(function (i) {
         i.setAttribute('aria-label', 'Scenario file (.toml)');
       });
