@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from negotiation.catalogue import resolve
 from negotiation.errors import ScenarioError
 from negotiation.strategies import STRATEGIES
 
@@ -201,7 +202,7 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
 
 
 def read_raw(path: str | Path) -> dict:
-    path = Path(path)
+    path = resolve(path)  # a shipped scenario's name (``oxfordshire_2014``) works wherever a path does
     source = str(path)
     if not path.exists():
         raise ScenarioError(source, "", "no such file")

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from negotiation import catalogue
 from negotiation.errors import ScenarioError
 from negotiation.explain import LABELS, explain
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = catalogue.folder()  # the checkout's scenarios/, or the installed package's copy
 MAX_UPLOAD_BYTES = 256 * 1024
 STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"]
 
