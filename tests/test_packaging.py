@@ -288,3 +288,18 @@ def test_sdist_carries_what_its_tests_need(built):
     for name in ("tests/__init__.py", "tests/conftest.py", "scenarios/oxfordshire_2014.toml", "viz/app.py",
                  "LICENSE", "pyproject.toml", "constraints.txt", "README.md"):
         assert name in sdist, name
+
+
+def test_readme_mesa_solaraviz_example_renders(monkeypatch):
+    pytest.importorskip("altair", reason="Mesa's SolaraViz needs the [mesa-viz] extra")
+    import solara
+
+    code = _readme_block("Mesa's own `SolaraViz` works on the model too")
+    *body, last = code.strip().splitlines()
+    namespace: dict = {}
+    exec(compile("\n".join([*body, f"page = {last}"]), "README.md", "exec"), namespace)
+    box, rc = solara.render(namespace["page"], handle_error=False)
+    try:
+        assert box is not None
+    finally:
+        rc.close()
