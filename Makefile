@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= oxfordshire_2014
 
 .PHONY: setup run test lint app bench lock clean
+export UV_PYTHON_DOWNLOADS := never
 
 # Everything (all extras), pinned by constraints.txt; uv if available, else pip (see scripts/install).
 $(VENV)/.installed: pyproject.toml constraints.txt scripts/install
