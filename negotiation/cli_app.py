@@ -59,6 +59,6 @@ def fetch_assets(
     except OSError as exc:
         fail(f"could not fetch Solara's assets from {assets.registry()} into {into}: {exc}")
     if as_json:
-        sys.stdout.write(json.dumps({"cache": str(into), "packages": [p.name for p in done]}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"cache": str(into), "packages": [str(p.relative_to(into)) for p in done]}, indent=2) + "\n")
     else:
         typer.echo(f"{len(done)} packages cached in {into}")

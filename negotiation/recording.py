@@ -48,6 +48,13 @@ class RoundCollector(mesa.DataCollector):
         else:
             self._agent_getter = getter
 
+    def agent_rows(self) -> dict[int, list[tuple]]:
+        """Each collected round's organisation rows, ``{round: [(round, agent id, *reporter values), ...]}``.
+
+        The one place outside Mesa that reads its store (the app's charts use it; a data frame per Step
+        would cost more than the drawing)."""
+        return self._agent_records
+
     def collect(self, model: Any) -> None:
         """Record this round's model and organisation values (Mesa's ``collect``, without the copies)."""
         if not self.fast:

@@ -92,7 +92,7 @@ def offers_svg(model: NegotiationModel) -> str:
     """Each organisation's utility for the plan on the table (solid) and its aspiration (dashed), £m."""
     series = []
     rounds = list(range(1, model.round + 1)) if model.history else []
-    records = model.datacollector._agent_records  # Mesa's own store: {step: [(step, id, org, offer, asp, util, acc)]}
+    records = model.datacollector.agent_rows()  # {step: [(step, id, org, offer, asp, util, acc)]}
     by_org: dict[str, tuple[list, list]] = {a.org_id: ([], []) for a in model.organisations}
     for step in sorted(records):
         for _, _, org, _offer, aspiration, utility, _accepted in records[step]:
