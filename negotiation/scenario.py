@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from negotiation.catalogue import resolve
 from negotiation.errors import ScenarioError, show_value
 from negotiation.limits import (
     MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, MIN_MRET_RATE,
@@ -255,6 +256,7 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
 
 def read_raw(path: str | Path) -> dict:
     """The raw contents of a scenario file: a regular file of at most 256 KB of UTF-8 TOML."""
+    path = resolve(path)  # a shipped scenario's name (``oxfordshire_2014``) works wherever a path does
     source = str(path)
     data = read_scenario_bytes(path)
     try:

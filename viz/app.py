@@ -1,7 +1,7 @@
 """The workshop app: pick a scenario, move sliders, step through rounds, see why they agree or not;
 or host a workshop room that every participant plays from their own browser.
 
-Start it with ``negotiation app`` (or ``solara run viz/app.py``). The main page
+Start it with ``negotiation app`` (or ``solara run negotiation.viz.app``). The main page
 builds a private model per browser session; a room (``/room/CODE...``) is
 shared by everyone who joins it (see negotiation.workshop and viz/room_*.py).
 """
@@ -9,13 +9,10 @@ shared by everyone who joins it (see negotiation.workshop and viz/room_*.py).
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `solara run viz/app.py` from a checkout
 
 import solara  # noqa: E402
 from solara.server import settings as _server_settings  # noqa: E402
@@ -25,13 +22,14 @@ _server_settings.theme.show_banner = False  # the "runs on Solara" badge covered
 
 from negotiation.errors import ScenarioError  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
-from viz import session, svg  # noqa: E402
-from viz.compare_tab import CompareTab  # noqa: E402
-from viz.components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
-from viz.room_pages import RoomPage  # noqa: E402
-from viz.room_common import chart  # noqa: E402
-from viz.room_host import HostTab  # noqa: E402
 from negotiation.workshop import brief as briefs  # noqa: E402
+
+from . import session, svg  # noqa: E402
+from .compare_tab import CompareTab  # noqa: E402
+from .components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
+from .room_common import chart  # noqa: E402
+from .room_host import HostTab  # noqa: E402
+from .room_pages import RoomPage  # noqa: E402
 
 
 @solara.component
@@ -192,7 +190,7 @@ def NegotiationTab():
             if error:
                 solara.Error(error)
                 return
-            tick.value  # reading the tick subscribes this view to every round
+            _ = tick.value  # reading the tick subscribes this view to every round
             snap = session.snapshot(model)
             with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")

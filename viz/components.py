@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import solara
 from ipyvuetify.extra import FileInput
 
-from viz.session import Snapshot
+from .session import Snapshot
 
 BANNER_COLOURS = {  # (background, text): contrast at least 4.5:1 (the amber once had white text at 1.97:1)
     "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"), "deadlock": ("#b71c1c", "#ffffff"),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import io
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 OUTCOME_TITLES = {"approved": "Approved", "not_approved": "Signed, not approved", "deadlock": "Deadlock"}
 OUTCOME_MAPS = {"approved": "Greens", "not_approved": "Oranges", "deadlock": "Reds"}
@@ -15,6 +18,11 @@ OUTCOME_MAPS = {"approved": "Greens", "not_approved": "Oranges", "deadlock": "Re
 
 def _figure(width: float, height: float, left=0.11, right=0.98, bottom=0.15, top=0.9) -> Figure:
     """Fixed margins: tight_layout costs more than the rest of the drawing on these machines."""
+    from negotiation.extras import require
+
+    require("report", "matplotlib")  # the core install has no matplotlib; the app itself works without it
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=80)
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
     return fig

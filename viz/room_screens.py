@@ -11,6 +11,7 @@ from html import escape
 
 import solara
 
+from negotiation.extras import missing
 from negotiation.workshop import export
 from negotiation.workshop.brief import money
 from negotiation.workshop.debrief import Debrief, debrief
@@ -75,7 +76,7 @@ def ExportButtons(room: Room, version: int = 0):
                             mime_type="application/json")
         solara.FileDownload(lambda: export.session_csv(room), f"room-{room.code}.csv", label="Session (CSV)",
                             mime_type="text/csv")
-        if room.model.finished:
+        if room.model.finished and not missing("matplotlib"):  # (the PNG needs the report extra)
             solara.FileDownload(lambda: export.debrief_png(room), f"room-{room.code}-debrief.png",
                                 label="Debrief (PNG)", mime_type="image/png")
 

@@ -83,10 +83,10 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=560, hei
                f"{escape(xlabel)}</text>")
     out.append(f"<text transform='translate({font},{top + plot_h / 2:.1f}) rotate(-90)' text-anchor='middle'>"
                f"{escape(ylabel)}</text>")
-    for label, y, colour in hlines:
+    for _label, y, colour in hlines:
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{sy(y):.1f}' y2='{sy(y):.1f}' stroke='{colour}' "
                    "stroke-dasharray='2,3' stroke-width='1.5'/>")
-    for label, xs, ys, colour, dashed in series:
+    for _label, xs, ys, colour, dashed in series:
         points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys))
         dash = " stroke-dasharray='6,4'" if dashed else ""
         out.append(f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>")
@@ -121,7 +121,7 @@ def offers_svg(model: NegotiationModel, width: int = 560, height: int = 300, fon
     for record in model.history:
         for response in record.responses:
             utilities[response.org_id].append(response.utility)
-    records = model.datacollector._agent_records  # Mesa's own store: {time: [(time, id, org, offer, asp, util, acc)]}
+    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, asp, util, acc)]}
     aspirations = {a.org_id: [] for a in model.organisations}
     if len(records) == len(rounds):  # one collection per round (stepped): aspirations are per round too
         for time in sorted(records):

@@ -74,9 +74,9 @@ def session_csv(room: Room) -> str:
 
 def debrief_png(room: Room) -> bytes:
     """Each organisation's no deal, what it got, and the Nash and KS plans' value to it (£m), as a PNG."""
-    import matplotlib
+    from negotiation.extras import require
 
-    matplotlib.use("Agg")
+    require("report", "matplotlib")  # the core install has no matplotlib; JSON and CSV need none
     from matplotlib.figure import Figure
 
     d = debrief(room.model, {o: s.person for o, s in room.seats.items()})
