@@ -21,8 +21,8 @@ room with its log).
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import socket
 import statistics
 import subprocess

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from negotiation import load_scenario
+from negotiation.domain.evaluation import evaluate
 from negotiation.model import NegotiationModel
 from negotiation.workshop.brief import brief
-from negotiation.domain.evaluation import evaluate
 
 from .conftest import NORTHAMPTONSHIRE
 from .test_app_browser import SHOTS, browser, server  # noqa: F401  (fixtures: one app server, one Chromium)

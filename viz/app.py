@@ -249,9 +249,9 @@ def Page():
 
 
 @solara.component
-def Layout(children=[]):
+def Layout(children=None):
     """No app bar or route tabs: each page (main, or a room's view) lays itself out."""
-    return solara.Column(children=children, style={"padding": "4px 16px"})
+    return solara.Column(children=children or [], style={"padding": "4px 16px"})
 
 
 # "/" is the single-user app; "/room/..." the workshop rooms (Page reads the rest of the path itself).

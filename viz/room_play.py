@@ -14,8 +14,16 @@ from negotiation.workshop import brief as briefs
 from negotiation.workshop.room import Room, RoomError
 
 from .components import Heading, Html
-from .room_common import (ACCEPT_COLOUR, REJECT_COLOUR, FundChart, PublicLog, RoomBanner, RoundTimer, SeatsTable,
-                          use_room)
+from .room_common import (
+    ACCEPT_COLOUR,
+    REJECT_COLOUR,
+    FundChart,
+    PublicLog,
+    RoomBanner,
+    RoundTimer,
+    SeatsTable,
+    use_room,
+)
 
 
 @solara.component

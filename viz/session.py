@@ -12,8 +12,8 @@ from pathlib import Path
 
 from negotiation import catalogue
 from negotiation.errors import ScenarioError
-from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.explain import LABELS, explain
+from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 

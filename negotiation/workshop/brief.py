@@ -141,12 +141,11 @@ def closest_plan(dims: dict[str, np.ndarray], wanted: dict[str, float]) -> int:
     >>> closest_plan(dims, {"a": 6.0, "b": 1.0})
     1
     """
-    total = None
+    total = np.zeros(len(next(iter(dims.values()))))
     for name, value in wanted.items():
         col = dims[name]
         span = float(col.max() - col.min()) or 1.0
-        d = ((col - float(value)) / span) ** 2
-        total = d if total is None else total + d
+        total += ((col - float(value)) / span) ** 2
     return int(np.argmin(total))
 
 

@@ -94,6 +94,7 @@ def debrief(model: NegotiationModel, played_by: dict[str, str] | None = None,
 
 def what_would_change(model: NegotiationModel, nash: int | None) -> list[str]:
     ev, o = model.evaluation, model.outcome
+    assert o is not None, "the negotiation has ended"
     names = [a.name for a in model.organisations]
     zone = ev.zone_of_agreement
     out = []

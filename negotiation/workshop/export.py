@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from negotiation.workshop.brief import plan_summary
 from negotiation.workshop.debrief import debrief
@@ -15,7 +15,7 @@ CSV_FIELDS = ["time_utc", "round", "event", "organisation", "person", "accepted"
 
 
 def _utc(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
 
 
 def _plan(room: Room, index: int | None) -> str:
@@ -84,7 +84,7 @@ def debrief_png(room: Room) -> bytes:
     ax = fig.add_subplot()
     names = [r.name for r in d.rows][::-1]
     ys = range(len(names))
-    series = [("no deal", [r.no_deal for r in d.rows], "#616161", "|"),
+    series: list[tuple[str, list, str, str]] = [("no deal", [r.no_deal for r in d.rows], "#616161", "|"),
               ("got" if d.signed else "last plan tabled", [r.got if d.signed else r.last_tabled for r in d.rows],
                "#1565c0", "o"),
               ("Nash plan", [r.nash for r in d.rows], "#2e7d32", "s"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from negotiation.scenario import Scenario
-from negotiation.workshop.room import CODE_ALPHABET, CODE_LENGTH, Room
+from negotiation.workshop.room import CODE_ALPHABET, CODE_LENGTH, Room, new_code
 
 MAX_ROOMS = 50
 _ROOMS: dict[str, Room] = {}
@@ -20,7 +20,7 @@ def create_room(scenario: Scenario, seed: int = 0, rounds: int | None = None, ro
     room = Room(scenario, seed=seed, rounds=rounds, round_seconds=round_seconds)
     with _LOCK:
         while room.code in _ROOMS:  # astronomically unlikely; never reuse a live code
-            room.code = Room.__dataclass_fields__["code"].default_factory()
+            room.code = new_code()
         if len(_ROOMS) >= MAX_ROOMS:
             _drop(_oldest())
         _ROOMS[room.code] = room

@@ -19,8 +19,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from negotiation.model import CHAIR, NegotiationModel
 from negotiation.scenario import Scenario
@@ -310,9 +310,8 @@ class Room:
     def expire(self) -> None:
         """The round's time ran out: agents propose or answer for those who did not."""
         with self._lock:
-            if self.paused or self.phase in ("lobby", "finished") or self.seconds_left() is None:
-                return
-            if self.seconds_left() > 0.5:
+            left = self.seconds_left()
+            if self.paused or self.phase in ("lobby", "finished") or left is None or left > 0.5:
                 return
             if self.phase == "proposing":
                 self._agent_proposes("time ran out")
@@ -361,8 +360,10 @@ class Room:
         proposer = self.proposer
         ev = m.evaluation
         answers = {o: a for o, (a, _) in self.answers.items() if o in self.seats}
+        pending = m.pending
+        assert pending is not None, "a round is open"
         if proposer in self.seats:  # a person's own plan: they sign it if they lawfully can
-            answers[proposer] = bool(ev.acceptable[m.ids.index(proposer), m.pending[1]])
+            answers[proposer] = bool(ev.acceptable[m.ids.index(proposer), pending[1]])
         record = m.close_round(answers)
         for response in record.responses:
             if response.org_id in self.seats and response.org_id not in self.answers and response.org_id != proposer:
@@ -371,7 +372,7 @@ class Room:
         self._event("closed", org_id=proposer, plan_index=record.plan_index,
                     accepted=record.signed, reason="signed by all" if record.signed else
                     "rejected by " + ", ".join(self.names[o] for o in record.rejecters))
-        if m.finished:
+        if m.outcome is not None:
             self.phase = "finished"
             self._cancel_timer()
             self._event("finished", reason=m.outcome.outcome)
@@ -455,7 +456,7 @@ class Room:
                     continue
                 who = self.names.get(e.org_id, "HWB chair" if e.org_id == CHAIR else "")
                 text = ""
-                if e.kind == "proposed":
+                if e.kind == "proposed" and e.plan_index is not None:
                     text = f"{who} proposes: {briefs.plan_summary(ev, e.plan_index, self.names)}"
                 elif e.kind == "answered":
                     text = f"{who} {'accepts' if e.accepted else 'rejects'}" + (f": “{e.reason}”" if e.reason and
@@ -467,7 +468,7 @@ class Room:
                 else:
                     text = {"paused": "The facilitator paused the room", "resumed": "The room resumed",
                             "ended": "The facilitator ended the negotiation",
-                            "finished": "The negotiation is over"}[e.kind]
+                            "finished": "The negotiation is over"}.get(e.kind, e.kind)
                 out.append({"time": e.time, "round": e.round, "kind": e.kind, "text": text})
         return out
 
