@@ -243,3 +243,26 @@ def test_bargaining_benchmarks():
     assert 0 < d["efficiency"] <= 1.0 + 1e-9
     assert d["burden"]["ccg"] > 0
     assert run_scenario(NORTHAMPTONSHIRE, seed=0).to_dict()["efficiency"] is None
+
+
+def test_a_person_playing_the_proposer_puts_their_own_plan():
+    from negotiation.model import NegotiationModel
+
+    s = load_scenario(OXFORDSHIRE)
+    model = NegotiationModel(s, seed=0, human_players=["oxfordshire_ccg"])
+    first = model.ids[model.order[0]]
+    chosen = int(np.flatnonzero(model.evaluation.acceptable[0])[0])
+    if first != "oxfordshire_ccg":
+        with pytest.raises(ValueError):
+            model.open_round(plan=chosen)  # not the person's turn: refused, the round stays unopened
+        assert model.round == 0
+        while model.ids[model.order[model.round % len(model.order)]] != "oxfordshire_ccg":
+            model.step()
+    proposer, plan = model.open_round(plan=chosen)
+    assert (proposer, plan) == ("oxfordshire_ccg", chosen)
+    with pytest.raises(ValueError):
+        model.open_round(plan=chosen + 1)  # the round is already open with another plan
+    record = model.close_round()
+    assert record.plan_index == chosen and record.proposer == "oxfordshire_ccg"
+    with pytest.raises(ValueError):
+        NegotiationModel(s, seed=0, human_players=["oxfordshire_ccg"]).open_round(plan=10**9)
