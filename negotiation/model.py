@@ -148,7 +148,6 @@ class NegotiationModel(mesa.Model):
         self.round += 1
         for agent in self.organisations:
             agent.update_aspiration(self.round, self.deadline)
-        time = (self.round - 1) / max(self.deadline - 1, 1)
         if who is None:
             proposer, chosen = CHAIR, propose_as_mediator(ev, self._demands, self.random)
         else:
@@ -157,8 +156,9 @@ class NegotiationModel(mesa.Model):
             if plan is not None:
                 chosen = int(plan)
             else:
+                aims = tuple(a.aspiration for a in self.organisations)
                 chosen = propose_as_organisation(
-                    ev, who, agent.aspiration, time, self.trust[who], self.spec.rules.trust_effect, self.random
+                    ev, who, aims, self.trust[who], self.spec.rules.trust_effect, self.random
                 )
         self.proposer, self.plan_index = proposer, chosen
         self.pending = (proposer, chosen)

@@ -93,14 +93,15 @@ def test_page_loads_without_console_errors(page):
     assert page.console_errors == []
 
 
-def test_oxfordshire_runs_to_not_approved_with_its_conditions(page):
+def test_oxfordshire_runs_to_its_verdict_with_reasons(page):
+    # Under the corrected performance-payment rule Oxfordshire's base figures sign an approvable plan
+    # (README: "What the corrected rules changed").
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Round 1", exact=False).first.wait_for()
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
-    banner(page).get_by_text("national expectation of 3.5%").wait_for(timeout=30_000)
-    assert "admissions target" in banner(page).inner_text()
-    page.screenshot(path=str(SHOTS / "02-oxfordshire-not-approved.png"), full_page=True)
+    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)
+    assert "Approved" in banner(page).inner_text()
+    page.screenshot(path=str(SHOTS / "02-oxfordshire-verdict.png"), full_page=True)
     assert page.console_errors == []
 
 
