@@ -204,15 +204,28 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
 
 
 _CACHE: dict[str, Evaluation] = {}
-_CACHE_SIZE = 32
+CACHE_BYTES = 256 * 1024 * 1024  # evaluations kept for reuse across runs, by estimated memory (README: limits)
+
+
+def footprint(ev: Evaluation) -> int:
+    """Estimated bytes an evaluation holds: its arrays and the Python lists a round reads (about 32 bytes a value)."""
+    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows))
+    return arrays + ev.space.nbytes + 4 * 32 * ev.utility.size
 
 
 def evaluate(s: Scenario) -> Evaluation:
-    """Evaluate the plan space, once per distinct scenario (runs over seeds share it)."""
+    """Evaluate the plan space, once per distinct scenario (runs over seeds share it).
+
+    The cache is bounded by bytes, not entries, so a few huge scenarios cannot hold the memory of many
+    (the oldest go first); one larger than the whole budget is evaluated but not kept.
+    """
     key = s.fingerprint
     found = _CACHE.get(key)
     if found is None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        found = _CACHE[key] = evaluate_uncached(s)
+        found = evaluate_uncached(s)
+        size = footprint(found)
+        if size <= CACHE_BYTES:
+            while _CACHE and sum(footprint(e) for e in _CACHE.values()) + size > CACHE_BYTES:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
     return found

@@ -38,7 +38,7 @@ PARAMETERS = (
 )
 A, SCH, KAPPA, TAU, RHO, SIGMA, THETA, TOP = range(len(PARAMETERS))
 TARGET_STEP = 0.005  # the admissions target moves on a half-percentage-point scale
-MAX_PLAN_CELLS = 4_000_000  # organisations × plans the evaluation may hold (about 32 MB per array)
+MAX_PLAN_CELLS = 1_000_000  # organisations × plans the evaluation may hold (8 MB per array; README: limits)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from negotiation.domain.plan import (
 )
 from negotiation.scenario import Scenario
 
-PASSES = 6
-MAX_SEEDS = 16
+PASSES = 7
+MAX_SEEDS = 12
+RANDOM_MOVES = 48  # seeded random directions around the best Nash plan each pass (ridges defeat axis moves)
+SHRINK = 0.6  # step multiplier per pass
 MAX_PAIRS = 6  # within a group of payers, split moves tried between at most this many pairs
 
 
@@ -45,6 +47,8 @@ def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
 def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Clip to bounds and write equivalent plans one way (so duplicates are caught)."""
     x = np.clip(x, lo, hi)
+    for cols in _groups(lay, singletons=True):  # a group's shares stay non-negative and sum to one
+        x[:, cols] = x[:, cols] / np.maximum(x[:, cols].sum(axis=1, keepdims=True), 1e-12)
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
     met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
@@ -56,11 +60,11 @@ def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.nd
     return np.round(x, 6)
 
 
-def _groups(lay: Layout) -> list[np.ndarray]:
+def _groups(lay: Layout, singletons: bool = False) -> list[np.ndarray]:
     start = len(PARAMETERS)
     ccg_cols = np.arange(start, start + len(lay.ccgs))
     council_cols = np.arange(start + len(lay.ccgs), lay.width)
-    return [cols for cols in (ccg_cols, council_cols) if len(cols) > 1]
+    return [cols for cols in (ccg_cols, council_cols) if len(cols) > (0 if singletons else 1)]
 
 
 def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, lo, hi) -> np.ndarray:
@@ -93,11 +97,7 @@ def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, l
     moved = (seeds[:, None, :] + np.array(moves)[None, :, :]).reshape(-1, lay.width)
     flipped = seeds.copy()
     flipped[:, TOP] = 1.0 - flipped[:, TOP]
-    out = np.concatenate([moved, flipped])
-    for cols in _groups(lay):  # a group's shares stay non-negative and sum to one
-        w = np.clip(out[:, cols], 0.0, None)
-        out[:, cols] = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
-    return canonical(s, out, lay, lo, hi)
+    return canonical(s, np.concatenate([moved, flipped]), lay, lo, hi)
 
 
 def seeds(v: dict[str, np.ndarray]) -> list[int]:
@@ -131,39 +131,57 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
     return list(dict.fromkeys(picked))[:MAX_SEEDS]
 
 
+def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
+    out = {}
+    for key, a in v.items():
+        if key == "reservation":
+            out[key] = a
+        elif a.ndim == 2 and key != "failed":
+            out[key] = a[:, cols]
+        else:
+            out[key] = a[cols]
+    return out
+
+
 def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     lay = layout(s)
     lo, hi = _bounds(s, lay)
     x = coarse_parameters(s, lay)
-    check_size(s, len(x) + PASSES * MAX_SEEDS * 60)
+    check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
     spaces = [space_from_parameters(s, x, lay)]
-    values = value_plans(s, spaces[0])
+    parts = [value_plans(s, spaces[0])]
     may_breach = np.array([o.breach_duty for o in s.organisations.values()])
-    seen = {row.tobytes() for row in np.round(x, 6)}
+    seen: set[bytes] = set()
     steps = np.zeros(lay.width)
     steps[A] = hi[A] / 12
     steps[SCH] = hi[SCH] / 6
     steps[[KAPPA, RHO, SIGMA]] = 0.25
     steps[THETA] = 0.125
     steps[len(PARAMETERS):] = 0.1
-    params = x
+    rng = np.random.default_rng(0)  # fixed: the space is a function of the scenario alone
+    # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
+    # of the bests, so nothing already valued is looked at twice.
+    pool_x, pool_v = x, parts[0]
     for _ in range(PASSES):
-        picked = seeds({**values, "may_breach": may_breach})
+        picked = seeds({**pool_v, "may_breach": may_breach})
         if not picked:
             break
-        candidates = neighbours(s, params[picked], steps, lay, lo, hi)
-        fresh = []
-        for row in candidates:
-            key = row.tobytes()
-            if key not in seen:
-                seen.add(key)
-                fresh.append(row)
-        steps = steps / 2
+        base_x, base_v = pool_x[picked], _take(pool_v, np.array(picked))
+        candidates = neighbours(s, base_x, steps, lay, lo, hi)
+        if base_v["acceptable"].all(axis=0).any():  # a zone: search around its best Nash plan in every direction
+            directions = rng.standard_normal((RANDOM_MOVES, lay.width)) * steps
+            directions[:, TAU] = np.round(rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
+            candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
+        steps = steps * SHRINK
+        candidates = np.unique(candidates, axis=0)
+        fresh = [row for row in candidates if (key := row.tobytes()) not in seen and not seen.add(key)]
         if not fresh:
+            pool_x, pool_v = base_x, base_v
             continue
         new = np.array(fresh)
         space = space_from_parameters(s, new, lay)
         spaces.append(space)
-        values = join([values, value_plans(s, space)])
-        params = np.concatenate([params, new])
-    return concat(spaces), values
+        part = value_plans(s, space)
+        parts.append(part)
+        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, part])
+    return concat(spaces), join(parts)
