@@ -259,9 +259,16 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     thetas = (1.0, 0.75, 0.5)
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
     rows = []
+    lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
     for sch in s_levels:
         met = float(np.clip(met_target(s, sch), low, high))
         taus = {met, nat, high, np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP}
+        # Every half-point target from the one met to the top of the range, in one cross-section of the
+        # other parameters (the CCGs pay three quarters of the new money, risk shared equally).
+        for tau in lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]:
+            if not any(abs(tau - t) < 1e-9 for t in taus):
+                for top in (0.0, 1.0):
+                    rows.append((sch, 0.0, float(tau), 0.5, 0.0, 0.75, top))
         kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
         for tau in sorted(t for t in taus if t >= met):
             at_risk = tau > met + 1e-9
