@@ -119,11 +119,16 @@ def test_northamptonshire_deadlocks_with_blockers_named(page):
 
 def test_moving_a_slider_changes_the_outcome(page):
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)  # approved
     page.get_by_text("Oxfordshire County Council", exact=True).first.click()  # open its sliders
     slider = page.locator(".v-input", has_text="social-care need").locator("[role=slider]").first
     slider.focus()
     slider.press("End")  # the most the slider allows: £20m
+    # ...and the CCG's savings obligation to its most (£25.8m): no headroom left to fund the council.
+    page.get_by_text("Oxfordshire CCG", exact=True).first.click()
+    ccg = page.locator(".v-input", has_text="Oxfordshire CCG: savings obligation").locator("[role=slider]").first
+    ccg.focus()
+    ccg.press("End")
     page.get_by_role("button", name="Run to end").click()
     banner(page).get_by_text("Deadlock: blocked by").wait_for(timeout=30_000)
     banner(page).get_by_text("Oxfordshire County Council rejects").wait_for(timeout=30_000)
@@ -134,8 +139,8 @@ def test_moving_a_slider_changes_the_outcome(page):
 def test_play_runs_rounds_until_the_verdict(page):
     page.get_by_role("button", name="Play", exact=True).click()
     page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
-    banner(page).get_by_text("Not approved").wait_for(timeout=60_000)
-    page.locator(".round-log").get_by_text("Round 8").wait_for(timeout=30_000)
+    banner(page).get_by_text("meets every national condition").wait_for(timeout=60_000)  # approved
+    page.locator(".round-log").get_by_text("Round 6").wait_for(timeout=30_000)
     assert page.console_errors == []
 
 
@@ -189,7 +194,7 @@ def test_each_browser_session_has_its_own_negotiation(page, browser, server):
     other.goto(server)
     other.get_by_role("button", name="Step").wait_for(timeout=60_000)
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)  # approved
     other.wait_for_timeout(500)
     assert "Negotiating: round 0" in banner(other).inner_text()
     other_context.close()
