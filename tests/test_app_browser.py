@@ -130,8 +130,8 @@ def test_moving_a_slider_changes_the_outcome(page):
     ccg.focus()
     ccg.press("End")
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Deadlock: blocked by").wait_for(timeout=30_000)
-    banner(page).get_by_text("Oxfordshire County Council rejects").wait_for(timeout=30_000)
+    banner(page).get_by_text("Deadlock: blocked by").wait_for(timeout=60_000)
+    banner(page).get_by_text("Oxfordshire County Council rejects").wait_for(timeout=60_000)
     page.screenshot(path=str(SHOTS / "04-slider-deadlock.png"), full_page=True)
     assert page.console_errors == []
 

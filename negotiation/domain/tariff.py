@@ -89,7 +89,7 @@ def activity_cut_to_release_piecewise(cash_m, current, baseline, tariff, mret_ra
     the full tariff. Valid everywhere, unlike :func:`activity_cut_to_release` (seed A's linear arithmetic).
 
     >>> round(activity_cut_to_release_piecewise(12.15, 60000, 50180, 2700.0, 0.3), 3)
-    0.193
+    0.19
     """
     cash = cash_m * GBP_PER_M
     above = max(0.0, current - baseline)
