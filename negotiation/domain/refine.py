@@ -7,9 +7,12 @@ Nash products a quarter below the continuous optimum. So, as a pattern search
 would, the space is refined where it matters: around the Nash, Kalai–Smorodinsky
 and utilitarian plans of the zone of agreement, the best approvable plan, each
 organisation's ideal and, with no zone, the plans closest to one. Each pass adds
-the neighbours of those plans at half the previous step and values only the new
-rows. Everything is a pure function of the scenario (no randomness, ties to the
-lowest index), and the result is still rows of arrays indexed by plan.
+the neighbours of those plans along each parameter and along pairs that trade
+money for risk, plus moves in random directions around the best Nash plan (ridges
+where a duty binds defeat moves along one axis), at a step shrinking by 0.6 a pass,
+and values only the new rows. Everything is a pure function of the scenario (the
+directions come from a generator with a fixed seed; ties go to the lowest index),
+and the result is still rows of arrays indexed by plan.
 """
 
 from __future__ import annotations
