@@ -158,7 +158,8 @@ class NegotiationModel(mesa.Model):
             else:
                 aims = tuple(a.aspiration for a in self.organisations)
                 chosen = propose_as_organisation(
-                    ev, who, aims, self.trust[who], self.spec.rules.trust_effect, self.random
+                    ev, who, aims, self.trust[who], self.spec.rules.trust_effect, self.random,
+                    agent.next_aspiration(self.round, self.deadline),
                 )
         self.proposer, self.plan_index = proposer, chosen
         self.pending = (proposer, chosen)

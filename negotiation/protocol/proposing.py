@@ -7,9 +7,11 @@ takes. As those models assume the parties' patience is common knowledge, a
 proposer knows each party's concession curve (its strategy and β, from its
 ideal to its no-deal value over the time to the deadline) and its trust in the
 proposer, so it knows the least each accepts this round: a more patient party
-holds out for more and is offered more. If nothing it would itself accept is
-expected to pass, it holds out: among plans worth its own aspiration, the one
-the most parties accept, then the best for itself. At the deadline every
+holds out for more and is offered more. It takes that deal if it is worth at
+least what it would itself hold out for next round (its continuation value; no
+deal at the deadline), and signs what it proposes. Otherwise it holds out: among
+plans worth its own aspiration, the one the most parties accept, then the best
+for itself. At the deadline every
 concession curve reaches no deal, so a zone of agreement is found if one exists.
 A person playing an organisation is expected to behave like the linear curve.
 
@@ -50,23 +52,27 @@ def expected_thresholds(ev: Evaluation, aims: np.ndarray, trust_to_proposer: np.
 
 def propose_as_organisation(
     ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
-    rng: random.Random,
+    rng: random.Random, continuation: float | None = None,
 ) -> int:
-    """``aims``: every organisation's aspiration this round (the proposer's own included)."""
+    """``aims``: every organisation's aspiration this round (the proposer's own included);
+    ``continuation``: what the proposer would hold out for next round (default: its aim now)."""
     # The best plans are a pure function of the scenario (hence ``ev``), the proposer and the aims;
     # runs over seeds of one scenario meet the same ones again and again, so they are memoised on the
     # evaluation (bounded) and only the tie is drawn each time.
-    key = (proposer, aims)
+    continuation = aims[proposer] if continuation is None else continuation
+    key = (proposer, aims, continuation)
     top = ev.proposal_cache.get(key)
     if top is None:
         expected = expected_thresholds(ev, np.array(aims), trust_row, trust_effect)
-        top = _best_for_organisation(ev, proposer, aims[proposer], expected)
+        top = _best_for_organisation(ev, proposer, aims[proposer], expected, continuation)
         if len(ev.proposal_cache) < 4096:
             ev.proposal_cache[key] = top
     return _pick(top, rng)
 
 
-def _best_for_organisation(ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray) -> np.ndarray:
+def _best_for_organisation(
+    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
+) -> np.ndarray:
     u, ok = ev.utility, ev.acceptable
     candidates = np.flatnonzero(ok[proposer])
     if len(candidates) == 0:  # it can sign nothing: put the plan that leaves it least short of its duty
@@ -80,9 +86,9 @@ def _best_for_organisation(ev: Evaluation, proposer: int, aspiration: float, bel
     slack = np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
     own = u[proposer, candidates]
     passes = n_likely == others.sum()
-    if passes.any():
-        # A plan is expected to pass: the one best for itself, each other party getting what it is
-        # expected to take (then the safest of those).
+    if passes.any() and own[passes].max() >= continuation - EPS:
+        # A plan is expected to pass and beats waiting: the one best for itself, each other party getting
+        # what it is expected to take (then the safest of those).
         best_own = own[passes].max()
         top = passes & (own >= best_own - 1e-9)
         return _best(slack[top], candidates[top])
