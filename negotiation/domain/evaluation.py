@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+
 import numpy as np
 
 from negotiation.domain import tariff
@@ -55,7 +56,7 @@ class Evaluation:
     memo: dict = field(default_factory=dict, repr=False)  # derived figures, e.g. the Pareto frontier (analysis)
 
     @cached_property
-    def rows(self) -> "Rows":
+    def rows(self) -> Rows:
         """The same figures as Python lists: a round reads single values, which lists serve fastest."""
         return Rows(
             self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist(),
