@@ -75,7 +75,7 @@ def main() -> None:
         bounds += [(0.0, 1.0)] * (lay.width - len(PARAMETERS))
         nash = nash_plan(ev)
 
-        def f(zt):
+        def f(zt, s=s, lay=lay):
             return objective_values(s, lay, to_rows(np.atleast_2d(zt.T), lay))[0]
 
         # Two runs: from a Latin hypercube alone, and with the plan space's best in the starting population

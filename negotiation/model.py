@@ -16,8 +16,8 @@ from __future__ import annotations
 import mesa
 
 from negotiation.agents import OrganisationAgent
-from negotiation.limits import check_rounds, check_seed
 from negotiation.domain.evaluation import evaluate
+from negotiation.limits import check_rounds, check_seed
 from negotiation.network import relationships
 from negotiation.protocol.outcome import Outcome, decide
 from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation

@@ -7,7 +7,13 @@ import pytest
 
 from negotiation import load_scenario, run_scenario
 from negotiation.analysis import (
-    distance_to_frontier, efficiency, gains, kalai_smorodinsky_plan, nash_plan, pareto_frontier, utilitarian_plan,
+    distance_to_frontier,
+    efficiency,
+    gains,
+    kalai_smorodinsky_plan,
+    nash_plan,
+    pareto_frontier,
+    utilitarian_plan,
 )
 from negotiation.domain.evaluation import evaluate
 

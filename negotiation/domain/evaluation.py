@@ -131,7 +131,7 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         to_acute = np.outer(acute_w, (1.0 - sigma) * unearned - relief)  # the trust forgoes the share it absorbs
     else:
         # No acute trust at the table: the money goes to local NHS services as the board agrees (the CCGs').
-        sigma, relief, to_acute = np.zeros_like(sigma), unearned, 0.0
+        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(orgs), len(unearned)))
     payers_risk = (1.0 - sigma) * unearned  # what the payers must make good so the pool's services are paid
     # Conservation (columns sum to zero): CCGs are relieved of the contract payments (+relief) and make good
     # their share of the pool, councils theirs, acute trusts are paid for the excess admissions.

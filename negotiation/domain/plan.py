@@ -272,9 +272,9 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
         kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
         for tau in sorted(t for t in taus if t >= met):
             at_risk = tau > met + 1e-9
-            risk = ((1.0, 0.0), (0.5, 0.0), (0.0, 0.0)) if at_risk else ((0.5, 0.0),)
+            risk: list[tuple[float, float]] = [(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)]
             if at_risk and lay.has_acute:
-                risk += ((0.5, 0.5),)
+                risk.append((0.5, 0.5))
             for kappa in kappas:
                 for rho, sigma in risk:
                     for theta in thetas:

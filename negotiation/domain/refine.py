@@ -21,8 +21,26 @@ import numpy as np
 
 from negotiation.domain.evaluation import join, value_plans
 from negotiation.domain.plan import (
-    A, KAPPA, PARAMETERS, RHO, SCH, SIGMA, TARGET_STEP, TAU, THETA, TOP, Layout, PlanSpace, check_size,
-    coarse_parameters, concat, layout, met_target, scheme_ceiling, space_from_parameters, target_range,
+    KAPPA,
+    PARAMETERS,
+    RHO,
+    SCH,
+    SIGMA,
+    TARGET_STEP,
+    TAU,
+    THETA,
+    TOP,
+    A,
+    Layout,
+    PlanSpace,
+    check_size,
+    coarse_parameters,
+    concat,
+    layout,
+    met_target,
+    scheme_ceiling,
+    space_from_parameters,
+    target_range,
 )
 from negotiation.scenario import Scenario
 
@@ -177,7 +195,12 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
             candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
         steps = steps * SHRINK
         candidates = np.unique(candidates, axis=0)
-        fresh = [row for row in candidates if (key := row.tobytes()) not in seen and not seen.add(key)]
+        fresh = []
+        for row in candidates:
+            key = row.tobytes()
+            if key not in seen:
+                seen.add(key)
+                fresh.append(row)
         if not fresh:
             pool_x, pool_v = base_x, base_v
             continue
