@@ -184,7 +184,8 @@ def met_target(s: Scenario, schemes) -> np.ndarray:
 def target_range(s: Scenario) -> tuple[float, float]:
     """Targets considered: from a rise that needs no cut at all (minus a step) to a point above the national one."""
     nat = s.rules.national_admissions_target
-    low = -np.ceil(max(growth_rate(s), 0.0) / TARGET_STEP) * TARGET_STEP - TARGET_STEP
+    # At most a 50% rise: growth beyond that (valid at the input limits) would make the lattice huge.
+    low = -np.ceil(min(max(growth_rate(s), 0.0), 0.5) / TARGET_STEP) * TARGET_STEP - TARGET_STEP
     return float(min(low, -0.01)), float(np.ceil((nat + 0.01) / TARGET_STEP) * TARGET_STEP)
 
 
