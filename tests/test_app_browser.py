@@ -212,7 +212,7 @@ def test_main_view_screenshots_and_access(page):
     from .test_room_browser import axe_serious
 
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    banner(page).get_by_text("Approved").wait_for(timeout=30_000)
     assert axe_serious(page) == []
     for label, (w, h) in {"1280x720": (1280, 720), "1920x1080": (1920, 1080), "390x844": (390, 844)}.items():
         page.set_viewport_size({"width": w, "height": h})
