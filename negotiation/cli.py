@@ -55,6 +55,10 @@ def run(
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
     _print_run(result)
+    if not set_ and rounds is None:  # an assessment is of the file's own figures
+        from negotiation.cli_assess import verdict_line
+
+        out.print(verdict_line(scenario, result.outcome), soft_wrap=True)
 
 
 def _print_run(result) -> None:
@@ -116,6 +120,7 @@ def explain(
 
 def main() -> None:
     import negotiation.cli_app  # noqa: F401  registers app
+    import negotiation.cli_assess  # noqa: F401  registers assess
     import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
 
     # Typer bundles its own copy of click; its exceptions live here, not in the click package.

@@ -216,12 +216,17 @@ def read_raw(path: str | Path) -> dict:
 
 def parse_toml(text: str, source: str) -> dict:
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         problem = str(exc)
         if "Cannot overwrite" in problem or "Cannot declare" in problem:
             problem = f"a key or organisation id is defined twice ({problem})"
         raise ScenarioError(source, "", f"not valid TOML: {problem}") from None
+    # A figure may be a range { value, low, high, basis }: the model sees only its value (the ranges
+    # are read beside the scenario by negotiation.uncertainty.read_ranged).
+    from negotiation.uncertainty.ranges import split_ranges
+
+    return split_ranges(raw, source)[0]
 
 
 def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
@@ -267,6 +272,9 @@ def get_path(raw: dict, key: str, default: Any = None) -> Any:
     """The value at a dotted path in a raw scenario dict, or ``default`` if there is none."""
     node = raw
     for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):  # relationships.0.trust
+            node = node[int(part)]
+            continue
         if not isinstance(node, dict) or part not in node:
             return default
         node = node[part]
@@ -277,6 +285,9 @@ def set_path(raw: dict, key: str, value: Any, source: str) -> None:
     parts = key.split(".")
     node = raw
     for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):  # relationships.0.trust
+            node = node[int(part)]
+            continue
         if not isinstance(node, dict) or part not in node:
             where = ".".join(parts[: depth + 1])
             what = "no organisation with that id" if parts[0] == "organisations" and depth == 1 else "unknown key"
