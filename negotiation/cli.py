@@ -25,7 +25,7 @@ OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadloc
 
 
 def fail(message: str) -> None:
-    err.print(f"error: {message}", soft_wrap=True)
+    err.print(f"error: {message}", soft_wrap=True, markup=False)  # messages quote user text, e.g. '.[assess]'
     raise typer.Exit(2)
 
 

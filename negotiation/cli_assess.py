@@ -18,7 +18,7 @@ from negotiation.errors import NegotiationError
 @app.command()
 def assess(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file with ranges { value, low, high, basis }")],
-    samples: Annotated[Optional[int], typer.Option(help="Sobol base samples (power of 2; default 32) or Morris trajectories (default 8)")] = None,
+    samples: Annotated[Optional[int], typer.Option(help="Sobol base samples (power of 2; default 16) or Morris trajectories (default 8)")] = None,
     seeds: Annotated[int, typer.Option(help="Seeds per sampled set of figures")] = 1,
     method: Annotated[str, typer.Option(help="sobol (probabilities and variance shares) | morris (quick screen)")] = "sobol",
     workers: Annotated[int, typer.Option(help="Worker processes (or Dask workers)")] = 2,
@@ -28,12 +28,17 @@ def assess(
     quiet: Annotated[bool, typer.Option(help="No progress bar")] = False,
 ):
     """Sample the scenario's ranges (SALib), run each set of figures, and report each outcome's probability and its drivers."""
-    from negotiation.uncertainty.sampling import require_salib
+    from negotiation.uncertainty.assessment import DEFAULTS
+    from negotiation.uncertainty.ranges import read_ranged
+    from negotiation.uncertainty.sampling import AssessError, check_options, require_salib
 
     started = time.perf_counter()
-    try:
+    try:  # bad input is answered before the model, pandas or SALib are imported
+        check_options(method, DEFAULTS.get(method, 16) if samples is None else samples, seeds, workers, backend)
+        if not read_ranged(scenario).ranges:
+            raise AssessError(f"{scenario}: no ranges to assess; write an uncertain figure as {{ value, low, high, basis }}")
         require_salib()
-        from negotiation.uncertainty import assess as run_assess
+        from negotiation.uncertainty.assessment import assess as run_assess
 
         result = run_assess(scenario, samples, seeds, method, workers, backend, out_dir, progress=not (quiet or as_json))
     except NegotiationError as exc:

@@ -27,14 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from negotiation.uncertainty.ranges import RangedScenario, read_ranged
-from negotiation.uncertainty.sampling import check_points, draw, problem
-from negotiation.uncertainty.stats import morris_indices, outcome_shares, probabilities, sobol_indices
+from negotiation.uncertainty.sampling import check_options, check_points, draw, problem
 from negotiation.uncertainty.words import label, summary
 
 ASSESSMENTS = Path("assessments")  # default root, relative to the current folder
 RESULT = "assessment.json"
 RUNS = "runs"
-DEFAULTS = {"sobol": 32, "morris": 8}  # base samples / trajectories; see README "How sure is the verdict?"
+DEFAULTS = {"sobol": 16, "morris": 8}  # base samples / trajectories; see README "How sure is the verdict?"
 
 
 @dataclass
@@ -94,14 +93,17 @@ def assess(
     """Sample the scenario's ranges, run each point over ``seeds`` seeds, and analyse (resumes if interrupted)."""
     from negotiation.batch import load_sweep, run_sweep
 
+    samples = DEFAULTS.get(method, 16) if samples is None else samples
+    check_options(method, samples, seeds, workers, backend)
     ranged = read_ranged(os.path.normpath(scenario))  # one spelling of the path: the sweep records it
-    samples = DEFAULTS.get(method, 32) if samples is None else samples
     design = draw(ranged.ranges, method, samples)
     check_points(ranged.raw, design.points, ranged.path)
     folder = Path(out) if out is not None else default_folder(ranged, method, samples, seeds, Path(root))
     run_sweep(ranged.path, folder / RUNS, seeds=seeds, workers=workers, backend=backend, progress=progress,
               chunk_size=50, points=design.points)
     rows = load_sweep(folder / RUNS)
+    from negotiation.uncertainty.stats import morris_indices, outcome_shares, probabilities, sobol_indices
+
     shares = outcome_shares(rows, len(design.points), seeds)
     prob = problem(ranged.ranges)
     probs = probabilities(shares, design.independent)

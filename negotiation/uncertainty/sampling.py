@@ -39,6 +39,22 @@ def require_salib():
         ) from None
 
 
+def check_options(method: str, samples: int, seeds: int = 1, workers: int = 1, backend: str = "processes") -> None:
+    """Refuse a bad request before anything heavy is imported or run: one line each."""
+    if method not in METHODS:
+        raise AssessError(f"--method must be sobol or morris (got {method!r})")
+    if samples < 2:
+        raise AssessError(f"--samples must be at least 2 (got {samples})")
+    if method == "sobol" and samples & (samples - 1):
+        raise AssessError(f"--samples must be a power of 2 for sobol, e.g. 16 or 64 (got {samples})")
+    if seeds < 1:
+        raise AssessError(f"--seeds must be at least 1 (got {seeds})")
+    if workers < 1:
+        raise AssessError(f"--workers must be at least 1 (got {workers})")
+    if backend not in ("processes", "dask"):
+        raise AssessError(f"--backend must be one of processes, dask (got {backend!r})")
+
+
 def problem(ranges: dict[str, Range]) -> dict:
     """SALib's problem definition: one uniform factor per range, in file order."""
     keys = list(ranges)
@@ -58,18 +74,13 @@ class Design:
 
 def draw(ranges: dict[str, Range], method: str = "sobol", samples: int = 32) -> Design:
     """The design for ``ranges``: the same arguments always give the same points."""
-    require_salib()
+    check_options(method, samples)
     if not ranges:
         raise AssessError("the scenario has no ranges to assess; write a figure as { value, low, high, basis }")
-    if method not in METHODS:
-        raise AssessError(f"--method must be sobol or morris (got {method!r})")
-    if samples < 2:
-        raise AssessError(f"--samples must be at least 2 (got {samples})")
+    require_salib()
     prob = problem(ranges)
     d = prob["num_vars"]
     if method == "sobol":
-        if samples & (samples - 1):
-            raise AssessError(f"--samples must be a power of 2 for sobol, e.g. 32 or 64 (got {samples})")
         from SALib.sample import sobol as sobol_sample
 
         X = sobol_sample.sample(prob, samples, calc_second_order=False, scramble=True, seed=SAMPLE_SEED)

@@ -109,12 +109,13 @@ def summary(name: str, n_ranges: int, method: str, probs: pd.DataFrame, indices:
     p = probs.set_index("outcome")
     likely = str(p.probability.idxmax())
 
-    def share(o: str) -> str:
-        return f"{pct(p.loc[o, 'probability'])} ({p.loc[o, 'ci_low']:.0%}–{pct(p.loc[o, 'ci_high'])})"
+    def interval(o: str) -> str:
+        return f"{p.loc[o, 'ci_low'] * 100:.0f}–{pct(p.loc[o, 'ci_high'])}"
 
     rest = [o for o in p.index if o != likely]
-    text = (f"{name}, across its {n_ranges} ranges: {OUTCOME_WORDS[likely]} in {share(likely)} of plausible figures "
-            f"(95% interval in brackets); " + ", ".join(f"{OUTCOME_WORDS[o]} {share(o)}" for o in rest) + ".")
+    text = (f"{name}, across its {n_ranges} ranges: {OUTCOME_WORDS[likely]} in {pct(p.loc[likely, 'probability'])} "
+            f"of plausible figures (95% interval {interval(likely)}); "
+            + ", ".join(f"{OUTCOME_WORDS[o]} {pct(p.loc[o, 'probability'])} ({interval(o)})" for o in rest) + ".")
     if p.loc[likely, "probability"] == 1.0:
         return text + f" Every sampled set of figures ends in {OUTCOME_WORDS[likely]}: no range moves the verdict."
     text += " " + driver_sentence(indices, likely, method, raw)
