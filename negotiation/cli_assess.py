@@ -56,7 +56,8 @@ def assess(
 def _print(a, seconds: float) -> None:
     points = len(a.rows) // a.seeds
     out.print(f"[bold]{a.scenario}[/bold]: {len(a.ranges)} ranges, {a.method}, {points} sets of figures × "
-              f"{a.seeds} seed(s) = {len(a.rows)} runs in {seconds:.0f} s")
+              f"{a.seeds} seed(s) = {len(a.rows)} runs in {seconds:.0f} s"
+              + (f" ({a.resumed} of them found on disk from an earlier run)" if a.resumed else ""))
     probs = Table(title="How often each outcome happens across the ranges (95% Wilson intervals)")
     for col in ("outcome", "probability", "95% interval"):
         probs.add_column(col, justify="left" if col == "outcome" else "right")

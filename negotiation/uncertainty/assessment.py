@@ -52,6 +52,7 @@ class Assessment:
     indices: pd.DataFrame
     summary: str
     out: Path
+    resumed: int = 0  # runs found on disk (an earlier, possibly interrupted, run of the same command)
 
     @property
     def most_likely(self) -> str:
@@ -99,7 +100,7 @@ def assess(
     design = draw(ranged.ranges, method, samples)
     check_points(ranged.raw, design.points, ranged.path)
     folder = Path(out) if out is not None else default_folder(ranged, method, samples, seeds, Path(root))
-    run_sweep(ranged.path, folder / RUNS, seeds=seeds, workers=workers, backend=backend, progress=progress,
+    swept = run_sweep(ranged.path, folder / RUNS, seeds=seeds, workers=workers, backend=backend, progress=progress,
               chunk_size=50, points=design.points)
     rows = load_sweep(folder / RUNS)
     from negotiation.uncertainty.stats import morris_indices, outcome_shares, probabilities, sobol_indices
@@ -116,7 +117,7 @@ def assess(
     ])
     text = summary(name, len(ranged.ranges), method, probs, indices, ranged.raw)
     result = Assessment(name, ranged.path, ranged.fingerprint, method, samples, seeds, ranges, rows, probs,
-                        indices, text, folder)
+                        indices, text, folder, swept.already_done)
     _save(result)
     return result
 
