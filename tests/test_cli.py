@@ -59,10 +59,10 @@ def _replace(a, b):
 BAD_FILES = {
     "not_toml": "[[[ nope",
     "wrong_type": _replace("budget = 646.2", 'budget = "a lot"'),
-    "nan": _replace("tariff = 2700", "tariff = nan"),
+    "nan": _replace("tariff = { value = 2700,", "tariff = { value = nan,"),
     "negative_budget": _replace("budget = 646.2", "budget = -646.2"),
     "duplicate_id": OXFORDSHIRE.read_text() + '\n[organisations.oxfordshire_ccg]\nname = "x"\n',
-    "unknown_key": _replace("tariff = 2700", "tariff = 2700\ntarrif = 1"),
+    "unknown_key": _replace("tariff = {", "tarrif = 1\ntariff = {"),
     "unknown_section": OXFORDSHIRE.read_text() + "\n[mystery]\na = 1\n",
     "unknown_strategy": _replace('strategy = "linear"', 'strategy = "psychic"'),
 }
