@@ -100,8 +100,10 @@ def driver_sentence(indices: pd.DataFrame, outcome: str, method: str, raw: dict)
     if first >= 0.3:
         return (f"{pct(min(first, 1.0))} of the variance in {what} comes from {join(names)} "
                 f"(first/total-order Sobol indices {orders}).")
-    return (f"No figure decides {what} on its own: {join(names)} act together "
-            f"(first/total-order Sobol indices {orders}).")
+    shares = [pct(min(t, 1.0)) for t in top.ST]
+    return (f"No figure decides {what} on its own: {names[0]} takes part in {shares[0]} of its variance"
+            + (f", {join([f'{n} in {t}' for n, t in zip(names[1:], shares[1:])])}" if len(names) > 1 else "")
+            + f", mostly through interactions (first/total-order Sobol indices {orders}).")
 
 
 def summary(name: str, n_ranges: int, method: str, probs: pd.DataFrame, indices: pd.DataFrame, raw: dict) -> str:
