@@ -40,7 +40,7 @@ def probabilities(shares: pd.DataFrame, independent: np.ndarray) -> pd.DataFrame
 
     >>> shares = pd.DataFrame({"approved": [1.0, 0, 0, 0], "not_approved": [0, 1.0, 1.0, 1.0], "deadlock": [0.0] * 4})
     >>> p = probabilities(shares, np.arange(4)).set_index("outcome")
-    >>> p.loc["not_approved", "probability"], round(p.loc["not_approved", "ci_low"], 3)
+    >>> float(p.loc["not_approved", "probability"]), round(float(p.loc["not_approved", "ci_low"]), 3)
     (0.75, 0.301)
     """
     chosen = shares.iloc[independent]
