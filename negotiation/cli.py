@@ -12,9 +12,11 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from negotiation.errors import NegotiationError
+from negotiation.errors import NegotiationError, ScenarioError, one_line
+from negotiation.limits import MAX_ROUNDS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0] if __doc__ else None)
 out = Console(highlight=False)
@@ -24,8 +26,16 @@ OUTCOME_STYLE = {"approved": "bold green", "not_approved": "bold yellow", "deadl
 OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK"}
 
 
-def fail(message: str) -> None:
-    err.print(f"error: {message}", soft_wrap=True, markup=False)  # messages quote user text, e.g. '.[assess]'
+def error_lines(problem: NegotiationError | str) -> None:
+    """Each problem on its own line on stderr, as plain text (a value such as ``[/x]`` is not markup)."""
+    lines = problem.lines() if isinstance(problem, ScenarioError) else str(problem).splitlines() or [""]
+    sys.stderr.write("".join(f"error: {one_line(line)}\n" for line in lines))
+    sys.stderr.flush()
+
+
+def fail(message: NegotiationError | str) -> None:
+    """Bad input: one line per problem naming the file, the field and the value; exit code 2."""
+    error_lines(message)
     raise typer.Exit(2)
 
 
@@ -38,8 +48,8 @@ def _load(path: Path, sets: list[str] | None):
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
-    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
-    rounds: Annotated[Optional[int], typer.Option(min=1, max=500, help="Deadline in rounds (default: the scenario's)")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (0 or more)")] = 0,
+    rounds: Annotated[Optional[int], typer.Option(min=1, max=MAX_ROUNDS, help="Deadline in rounds (default: the scenario's)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE, dotted path")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ):
@@ -50,7 +60,7 @@ def run(
 
         result = run_scenario(spec, seed=seed, rounds=rounds)
     except NegotiationError as exc:
-        fail(str(exc))
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
@@ -62,32 +72,33 @@ def run(
 
 
 def _print_run(result) -> None:
-    out.print(f"[bold]{result.scenario}[/bold]  seed {result.seed}")
+    # Names and reasons come from the scenario file: escaped, so "[/x]" in a name is text, not markup.
+    out.print(f"[bold]{escape(result.scenario)}[/bold]  seed {result.seed}")
     for h in result.history:
         p = h["plan"]
         out.print(
-            f"\n[bold]Round {h['round']}[/bold]: {h['proposer']} proposes a £{p['fund_total']:.1f}m fund, "
+            f"\n[bold]Round {h['round']}[/bold]: {escape(h['proposer'])} proposes a £{p['fund_total']:.1f}m fund, "
             f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
             f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
         )
         for org, reason in h["rejected"].items():
-            out.print(f"  [red]✗[/red] {reason}")
+            out.print(f"  [red]✗[/red] {escape(reason)}")
         if h["accepted"]:
-            out.print(f"  [green]✓[/green] accepted by {', '.join(h['accepted'])}")
+            out.print(f"  [green]✓[/green] accepted by {escape(', '.join(h['accepted']))}")
     style = OUTCOME_STYLE[result.outcome]
     out.print(f"\n[{style}]{OUTCOME_TEXT[result.outcome]}[/{style}] after {result.rounds} round(s)")
     if result.failed_conditions:
         out.print("Failed conditions: " + ", ".join(result.failed_conditions))
     if result.blockers:
-        out.print("Blocked by: " + ", ".join(result.blockers))
+        out.print("Blocked by: " + escape(", ".join(result.blockers)))
     for reason in result.reasons:
-        out.print(f"  • {reason}")
+        out.print(f"  • {escape(reason)}")
     table = Table(title="Each organisation after the plan (£m per year)")
     for col in ("organisation", "kind", "pays in", "net money", "utility", "no deal", "signed"):
         table.add_column(col)
     for org_id, o in result.organisations.items():
         table.add_row(
-            o["name"], o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
+            escape(o["name"]), o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
             f"{o['utility']:+.1f}", f"{o['reservation']:+.1f}", "yes" if o["accepted"] else "no",
         )
     out.print(table)
@@ -105,11 +116,11 @@ def explain(
     try:
         figures = derive(_load(scenario, set_))
     except NegotiationError as exc:
-        fail(str(exc))
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
-    table = Table(title=f"Derived figures: {figures['scenario']}")
+    table = Table(title=f"Derived figures: {escape(figures['scenario'])}")
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, (label, unit) in LABELS.items():
@@ -133,16 +144,16 @@ def main() -> None:
         sys.exit(0)
     except cx.UsageError as exc:  # a bad option, argument or command: one line, exit 2
         command = exc.ctx.command_path if exc.ctx else "negotiation"
-        err.print(f"error: {command}: {exc.format_message()} (see {command} --help)", soft_wrap=True)
+        error_lines(f"{command}: {one_line(exc.format_message())} (see {command} --help)")
         sys.exit(2)
     except cx.ClickException as exc:
-        err.print(f"error: {exc.format_message()}", soft_wrap=True)
+        error_lines(one_line(exc.format_message()))
         sys.exit(2)
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
     except NegotiationError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc}", soft_wrap=True)
+        error_lines(exc)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 

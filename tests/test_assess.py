@@ -137,7 +137,7 @@ def test_cli_bad_scenarios_exit_2(tmp_path):
     bad.write_text(TOY.replace("low = 2.0, high = 12.0", "low = 5.0, high = 12.0"))
     done = cli("assess", bad, "--out", tmp_path / "b")
     assert done.returncode == 2
-    assert done.stderr.strip() == (f"error: {bad}: organisations.council.asc_need: range must have low <= value <= high "
+    assert done.stderr.strip() == (f"error: {bad}: organisations.council.asc_need.value: range must have low <= value <= high "
                                    "(got low 5.0, value 4.0, high 12.0)")
     done = cli("assess", tmp_path / "missing.toml")
     assert done.returncode == 2 and "no such file" in done.stderr

@@ -89,16 +89,16 @@ def test_fingerprint_follows_figures_and_ranges_not_comments(tmp_path):
 @pytest.mark.parametrize("text, problem", [
     ('{ value = 190, low = 195, high = 200, basis = "x" }', "low <= value <= high"),
     ('{ value = 190, low = 180, high = 185, basis = "x" }', "low <= value <= high"),
-    ('{ value = 190, low = 180, high = 200 }', "missing basis"),
-    ('{ value = 190, low = 180, high = 200, basis = "  " }', "basis must say why"),
-    ('{ value = 190, low = 180, high = 200, basis = 3 }', "basis must say why"),
-    ('{ value = 190, low = 180, high = nan, basis = "x" }', "finite"),
-    ('{ value = 190, low = -inf, high = 200, basis = "x" }', "finite"),
-    ('{ value = "190", low = 180, high = 200, basis = "x" }', "numeric figures only"),
-    ('{ value = true, low = 180, high = 200, basis = "x" }', "numeric figures only"),
-    ('{ value = 190, low = 180, high = 200, basis = "x", shape = "normal" }', "unknown key 'shape'"),
-    ('{ value = 190, low = 190, high = 190, basis = "x" }', "equal"),
-    ('{ low = 180, high = 200, basis = "x" }', "missing value"),
+    ('{ value = 190, low = 180, high = 200 }', "basis: missing: a range needs value, low, high and basis"),
+    ('{ value = 190, low = 180, high = 200, basis = "  " }', "basis: must say why"),
+    ('{ value = 190, low = 180, high = 200, basis = 3 }', "basis: must say why"),
+    ('{ value = 190, low = 180, high = nan, basis = "x" }', "high: must be a finite number"),
+    ('{ value = 190, low = -inf, high = 200, basis = "x" }', "low: must be a finite number"),
+    ('{ value = "190", low = 180, high = 200, basis = "x" }', 'value: ranges are for numeric figures only: must be a number (got "190")'),
+    ('{ value = true, low = 180, high = 200, basis = "x" }', "value: ranges are for numeric figures only: must be a number (got true)"),
+    ('{ value = 190, low = 180, high = 200, basis = "x", shape = "normal" }', "shape: unknown key in a range"),
+    ('{ value = 190, low = 190, high = 190, basis = "x" }', ": range low and high are equal"),
+    ('{ low = 180, high = 200, basis = "x" }', "value: missing"),
 ])
 def test_bad_ranges_are_one_line_naming_file_field_and_problem(tmp_path, text, problem):
     path = toy(tmp_path, committed=text)
@@ -106,7 +106,7 @@ def test_bad_ranges_are_one_line_naming_file_field_and_problem(tmp_path, text, p
         load_scenario(path)
     message = str(info.value)
     assert "\n" not in message
-    assert message.startswith(f"{path}: organisations.ccg.committed_spend: ")
+    assert message.startswith(f"{path}: organisations.ccg.committed_spend")
     assert problem in message
 
 
@@ -193,3 +193,14 @@ def test_split_ranges_leaves_the_input_untouched():
     raw = tomllib.loads('x = { value = 1.0, low = 0.5, high = 2.0, basis = "b" }\ny = [ { t = 1 } ]')
     plain, ranges = split_ranges(raw)
     assert raw["x"]["value"] == 1.0 and plain == {"x": 1.0, "y": [{"t": 1}]} and list(ranges) == ["x"]
+
+
+def test_every_bad_range_in_a_file_is_listed_one_line_each(tmp_path):
+    path = toy(tmp_path, committed='{ value = 190, low = 195, high = 200, basis = "x" }',
+               trust='{ value = 0.5, low = 0.3, high = 0.7 }')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}: organisations.ccg.committed_spend.value: range must have low <= value <= high")
+    assert lines[1] == f"{path}: relationships.0.trust.basis: missing: a range needs value, low, high and basis"

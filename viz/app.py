@@ -97,9 +97,9 @@ def NegotiationTab():
 
     solara.use_effect(on_choice_change, [choice.value])
 
-    def on_upload(name: str, data: bytes):
+    def on_upload(name: str, data: bytes, size: int | None = None):
         try:
-            raw = session.raw_from_upload(name, data)
+            raw = session.raw_from_upload(name, data, size)
         except ScenarioError as exc:
             upload_error.set(str(exc))
             return

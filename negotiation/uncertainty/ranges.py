@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,26 +49,36 @@ def _looks_like_range(node: Any) -> bool:
     return isinstance(node, dict) and any(k in node for k in RANGE_FIELDS)
 
 
+def _sub(key: str, name: Any) -> str:
+    """The dotted path of a key inside a range table (quoted, TOML style, when not a plain name)."""
+    text = str(name)
+    return f"{key}.{text}" if re.fullmatch(r"[A-Za-z0-9_-]+", text) else f"{key}.{json.dumps(text, ensure_ascii=False)}"
+
+
 def _parse_range(node: dict, key: str, source: str) -> Range:
+    from negotiation.errors import show_value
+
     unknown = [k for k in node if k not in RANGE_FIELDS]
     if unknown:
-        raise ScenarioError(source, key, f"unknown key {unknown[0]!r} in a range (a range has value, low, high, basis)")
+        raise ScenarioError(source, _sub(key, unknown[0]), "unknown key in a range (a range has value, low, high, basis)")
     missing = [k for k in RANGE_FIELDS if k not in node]
     if missing:
-        raise ScenarioError(source, key, f"a range needs value, low, high and basis (missing {', '.join(missing)})")
+        raise ScenarioError(source, _sub(key, missing[0]), "missing: a range needs value, low, high and basis")
     for part in ("value", "low", "high"):
         x = node[part]
         if not _is_number(x):
-            raise ScenarioError(source, key, f"ranges are for numeric figures only: {part} must be a number (got {x!r})")
+            raise ScenarioError(source, _sub(key, part), f"ranges are for numeric figures only: must be a number (got {show_value(x)})")
         if not math.isfinite(x):
-            raise ScenarioError(source, key, f"range {part} must be a finite number (got {x})")
+            raise ScenarioError(source, _sub(key, part), f"must be a finite number (got {x})")
     value, low, high, basis = node["value"], node["low"], node["high"], node["basis"]
-    if not (low <= value <= high):
-        raise ScenarioError(source, key, f"range must have low <= value <= high (got low {low}, value {value}, high {high})")
+    if not (low <= value <= high):  # name the one figure out of line with the other two
+        odd = "value" if low <= high else "high" if value >= low else "low"
+        raise ScenarioError(source, _sub(key, odd),
+                            f"range must have low <= value <= high (got low {low}, value {value}, high {high})")
     if low == high:
         raise ScenarioError(source, key, f"range low and high are equal ({low}); write a plain number instead")
     if not isinstance(basis, str) or not basis.strip():
-        raise ScenarioError(source, key, f"range basis must say why, as non-empty text (got {basis!r})")
+        raise ScenarioError(source, _sub(key, "basis"), f"must say why the range is what it is, as non-empty text (got {show_value(basis)})")
     integer = all(isinstance(x, int) for x in (value, low, high))
     return Range(key, value, low, high, basis.strip(), integer)
 
@@ -80,10 +91,15 @@ def split_ranges(raw: dict, source: str = "<scenario>") -> tuple[dict, dict[str,
     ({'rules': {'mret_rate': 0.3}}, 0.5)
     """
     ranges: dict[str, Range] = {}
+    problems: list[tuple[str, str]] = []  # every bad range in the file, one line each
 
     def walk(node: Any, path: str) -> Any:
         if _looks_like_range(node) and path:
-            found = _parse_range(node, path, source)
+            try:
+                found = _parse_range(node, path, source)
+            except ScenarioError as exc:
+                problems.append((exc.field, exc.problem))
+                return node
             ranges[path] = found
             return found.value
         if isinstance(node, dict):
@@ -92,7 +108,11 @@ def split_ranges(raw: dict, source: str = "<scenario>") -> tuple[dict, dict[str,
             return [walk(v, f"{path}.{i}") for i, v in enumerate(node)]
         return node
 
-    return walk(raw, ""), ranges
+    plain = walk(raw, "")
+    if problems:
+        (field, problem), *more = problems
+        raise ScenarioError(source, field, problem, more)
+    return plain, ranges
 
 
 def content_fingerprint(raw_with_ranges: dict) -> str:
