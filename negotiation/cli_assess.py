@@ -45,7 +45,7 @@ def assess(
         fail(str(exc))
     except KeyboardInterrupt:
         err.print("interrupted: finished runs are saved; run the same command to resume")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     seconds = time.perf_counter() - started
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict() | {"seconds": round(seconds, 1)}, indent=2) + "\n")

@@ -10,6 +10,15 @@ from rich.table import Table
 
 from negotiation.cli import app, err, fail, out
 from negotiation.errors import NegotiationError
+from negotiation.extras import MissingExtra, require
+
+
+def need(extra: str, *modules: str) -> None:
+    """Stop with one line naming the extra to install (exit 2) if a module this command needs is missing."""
+    try:
+        require(extra, *modules)
+    except MissingExtra as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -27,6 +36,8 @@ def sweep(
     quiet: Annotated[bool, typer.Option(help="No progress bar")] = False,
 ):
     """Sweep parameters and seeds to a resumable Parquet dataset (interrupt and rerun to resume)."""
+    if backend == "dask":
+        need("dask", "dask", "distributed")
     from negotiation.batch import run_sweep
 
     try:
@@ -38,7 +49,7 @@ def sweep(
         fail(str(exc))
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are saved in {out_dir}; run the same command to resume")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     out.print(
         f"{summary.total_runs} runs in {summary.out} ({summary.already_done} already done, {summary.ran} run now). "
         f"Load with negotiation.batch.load_sweep({str(summary.out)!r}); report with: negotiation report {summary.out}"
@@ -52,7 +63,9 @@ def compare(
     out_file: Annotated[Path, typer.Option("--out", help="Base name for .csv, .xlsx and .png")] = Path("comparison"),
 ):
     """Compare scenarios: outcome shares with 95% intervals, rounds to sign-off, fund and burden by kind."""
-    from negotiation.batch.compare import OUTCOMES, compare as run_compare, save_comparison
+    need("report", "matplotlib", "openpyxl")
+    from negotiation.batch.compare import OUTCOMES, save_comparison
+    from negotiation.batch.compare import compare as run_compare
 
     try:
         table = run_compare([str(p) for p in scenarios], seeds)
@@ -83,6 +96,7 @@ def report(
     y: Annotated[Optional[str], typer.Option(help="Heatmap y: a varied key")] = None,
 ):
     """Outcome rates by each varied figure, an approval heatmap and what drives deadlock, as HTML + PNG."""
+    need("report", "matplotlib", "sklearn")
     from negotiation.batch.report import build_report
 
     try:

@@ -19,10 +19,10 @@ from negotiation.agents import OrganisationAgent
 from negotiation.limits import check_rounds, check_seed
 from negotiation.domain.evaluation import evaluate
 from negotiation.network import relationships
-from negotiation.recording import RoundCollector
 from negotiation.protocol.outcome import Outcome, decide
 from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation
 from negotiation.protocol.records import Response, RoundRecord
+from negotiation.recording import RoundCollector
 from negotiation.scenario import Scenario, load_scenario_cached
 from negotiation.strategies import make_strategy
 
@@ -192,7 +192,7 @@ class NegotiationModel(mesa.Model):
         agent.accepted, agent.reason = accepted, reason
         return response
 
-    def run(self) -> "NegotiationModel":
+    def run(self) -> NegotiationModel:
         while not self.finished:
             self.step()
         return self

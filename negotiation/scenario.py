@@ -18,10 +18,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from negotiation.catalogue import resolve
 from negotiation.errors import ScenarioError, show_value
 from negotiation.limits import (
-    MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, MIN_MRET_RATE,
-    MIN_TARIFF, check_nesting, check_size, read_scenario_bytes,
+    MAX_ADMISSIONS,
+    MAX_FILE_BYTES,
+    MAX_GBP_PER_ADMISSION,
+    MAX_MONEY_M,
+    MAX_NESTING,
+    MAX_ROUNDS,
+    MAX_TEXT,
+    MIN_MRET_RATE,
+    MIN_TARIFF,
+    check_nesting,
+    check_size,
+    read_scenario_bytes,
 )
 from negotiation.overrides import apply_overrides, get_path, parse_assignment, parse_value, set_path  # noqa: F401 (re-exported)
 from negotiation.strategies import STRATEGIES
@@ -255,6 +266,7 @@ def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
 
 def read_raw(path: str | Path) -> dict:
     """The raw contents of a scenario file: a regular file of at most 256 KB of UTF-8 TOML."""
+    path = resolve(path)  # a shipped scenario's name (``oxfordshire_2014``) works wherever a path does
     source = str(path)
     data = read_scenario_bytes(path)
     try:

@@ -9,12 +9,11 @@ import pandas as pd
 import pytest
 
 from negotiation import load_scenario
-from negotiation.batch.compare import wilson
 from negotiation.errors import ScenarioError
 from negotiation.scenario import get_path, read_raw
 from negotiation.uncertainty import read_ranged, split_ranges
 from negotiation.uncertainty.sampling import AssessError, draw
-from negotiation.uncertainty.stats import outcome_shares, probabilities
+from negotiation.uncertainty.stats import outcome_shares, probabilities, wilson
 
 from .conftest import BASELINE, NORTHAMPTONSHIRE, OXFORDSHIRE
 
@@ -140,7 +139,7 @@ def test_every_estimate_in_a_shipped_scenario_has_a_range_and_keeps_its_value(pa
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("[[relationships]]") and "estimate" in line:
-            trust = next(l for l in lines[i + 1:] if l.startswith("trust"))
+            trust = next(x for x in lines[i + 1:] if x.startswith("trust"))
             assert "low =" in trust, f"{path.name}: {trust}"
 
 

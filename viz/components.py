@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import solara
 from ipyvuetify.extra import FileInput
 
-from viz.session import Snapshot
+from .session import Snapshot
 
 BANNER_COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828", None: "#546e7a"}
 

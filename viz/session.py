@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from negotiation import catalogue
 from negotiation.errors import ScenarioError
 from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.explain import LABELS, explain
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = catalogue.folder()  # the checkout's scenarios/, or the installed package's copy
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"]
 

@@ -8,7 +8,7 @@ so memory stays flat however long the sweep.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from negotiation.batch.rows import run_chunk
@@ -27,7 +27,7 @@ def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, *
     context = multiprocessing.get_context("spawn")
     tasks = iter(tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending = {}
+        pending: dict = {}
         try:
             while True:
                 while len(pending) < 2 * workers:
@@ -37,7 +37,7 @@ def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, *
                     pending[pool.submit(run_chunk, raw, source, task[1])] = task[0]
                 if not pending:
                     return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _running = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield pending.pop(future), future.result()
         except BaseException:
@@ -68,7 +68,7 @@ def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, schedu
         tasks = iter(tasks)
         futures = {}
         ac = as_completed()
-        for _ in range(2 * max(workers, len(client.scheduler_info().get("workers", {})) or 1)):
+        for _slot in range(2 * max(workers, len(client.scheduler_info().get("workers", {})) or 1)):
             task = next(tasks, None)
             if task is None:
                 break
@@ -88,4 +88,4 @@ def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, schedu
             cluster.close()
 
 
-BACKENDS = {"serial": run_serial, "processes": run_processes, "dask": run_dask}
+BACKENDS: dict[str, Callable[..., Iterator[tuple[int, list[dict]]]]] = {"serial": run_serial, "processes": run_processes, "dask": run_dask}

@@ -199,7 +199,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None, x: str | 
     for key in (x, y):
         if key is not None and key not in keys:
             raise SweepError(f"--x/--y {key!r} is not varied in this sweep (varied: {', '.join(keys)})")
-    sections, findings = [], {"report": out, "pngs": [], "rates": {}}
+    sections: list[str] = []
+    findings: dict = {"report": out, "pngs": [], "rates": {}}
     overall = rows.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0.0)
     findings["overall"] = overall.to_dict()
     sections.append(

@@ -59,7 +59,7 @@ class Assessment:
         return str(self.probabilities.set_index("outcome").probability.idxmax())
 
     def probability(self, outcome: str) -> float:
-        return float(self.probabilities.set_index("outcome").loc[outcome, "probability"])
+        return dict(zip(self.probabilities.outcome, self.probabilities.probability.astype(float)))[outcome]
 
     def to_dict(self) -> dict:
         """Everything but the rows (they are in ``out/runs``), JSON-ready."""

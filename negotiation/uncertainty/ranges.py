@@ -142,8 +142,10 @@ def read_ranged(path: str | Path) -> RangedScenario:
     fraction's ``high`` of 1.5 is an error naming the field), so a sample can
     only fail on a combination of figures, which :func:`sampling.check_points` catches.
     """
+    from negotiation.catalogue import resolve
     from negotiation.scenario import apply_overrides, read_raw, scenario_from_dict
 
+    path = resolve(path)  # a shipped scenario may be named: "oxfordshire_2014"
     source = str(path)
     plain = read_raw(path)  # file and TOML errors, and range syntax errors, one line each
     scenario_from_dict(plain, source)

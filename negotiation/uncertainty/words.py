@@ -75,7 +75,8 @@ def drivers(indices: pd.DataFrame, outcome: str, method: str, limit: int = 3) ->
     score = "ST" if method == "sobol" else "mu_star"
     table = table[table[score].notna()].sort_values(score, ascending=False)
     if method == "sobol":
-        chosen, explained = [], 0.0
+        chosen: list[pd.Series] = []
+        explained = 0.0
         for _, r in table.iterrows():
             if len(chosen) == limit or r.ST < 0.05 or (chosen and explained >= 0.7):
                 break
@@ -108,21 +109,23 @@ def driver_sentence(indices: pd.DataFrame, outcome: str, method: str, raw: dict)
 
 def summary(name: str, n_ranges: int, method: str, probs: pd.DataFrame, indices: pd.DataFrame, raw: dict) -> str:
     """A paragraph: the likely outcome, every outcome's probability with its interval, then the drivers."""
-    p = probs.set_index("outcome")
-    likely = str(p.probability.idxmax())
+    prob = {str(o): float(x) for o, x in zip(probs.outcome, probs.probability)}
+    low = {str(o): float(x) for o, x in zip(probs.outcome, probs.ci_low)}
+    high = {str(o): float(x) for o, x in zip(probs.outcome, probs.ci_high)}
+    likely = max(prob, key=lambda o: prob[o])
 
     def interval(o: str) -> str:
-        return f"{p.loc[o, 'ci_low'] * 100:.0f}–{pct(p.loc[o, 'ci_high'])}"
+        return f"{low[o] * 100:.0f}–{pct(high[o])}"
 
-    rest = [o for o in p.index if o != likely]
-    text = (f"{name}, across its {n_ranges} ranges: {OUTCOME_WORDS[likely]} in {pct(p.loc[likely, 'probability'])} "
+    rest = [o for o in prob if o != likely]
+    text = (f"{name}, across its {n_ranges} ranges: {OUTCOME_WORDS[likely]} in {pct(prob[likely])} "
             f"of plausible figures (95% interval {interval(likely)}); "
-            + ", ".join(f"{OUTCOME_WORDS[o]} {pct(p.loc[o, 'probability'])} ({interval(o)})" for o in rest) + ".")
-    if p.loc[likely, "probability"] == 1.0:
+            + ", ".join(f"{OUTCOME_WORDS[o]} {pct(prob[o])} ({interval(o)})" for o in rest) + ".")
+    if prob[likely] == 1.0:
         return text + f" Every sampled set of figures ends in {OUTCOME_WORDS[likely]}: no range moves the verdict."
     text += " " + driver_sentence(indices, likely, method, raw)
     for o in rest:
-        if p.loc[o, "probability"] > 0 and not _same_drivers(indices, o, likely, method):
+        if prob[o] > 0 and not _same_drivers(indices, o, likely, method):
             text += " " + driver_sentence(indices, o, method, raw)
     if method == "morris":
         text += " (Morris is a screen: run --method sobol for probabilities and variance shares.)"
