@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from importlib.util import find_spec
 from typing import Annotated
@@ -24,6 +25,7 @@ def app_environment() -> dict[str, str]:
     """Telemetry off; Solara's asset cache where ``negotiation fetch-assets`` filled it."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(assets.default_cache_dir()))
     return env
 
@@ -32,6 +34,8 @@ def app_environment() -> dict[str, str]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback unless you mean to share it")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one)")] = 8765,
+    public_url: Annotated[str, typer.Option(help="Address participants use for rooms' join links and QR codes, "
+                                                 "e.g. http://192.168.1.20:8765 (default: the facilitator's)")] = "",
 ) -> None:
     """Serve the workshop app in a browser: step through rounds, move sliders, play an organisation."""
     try:
@@ -43,6 +47,15 @@ def serve(
     command = [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port),
                "--production", "--no-open", "--log-level", "warning"]
     typer.echo(f"Serving the app on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    if host == "0.0.0.0":  # a workshop: say where the room can reach it (join links follow the browser's address)
+        try:
+            addresses = set(socket.gethostbyname_ex(socket.gethostname())[2]) - {"127.0.0.1"}
+        except OSError:
+            addresses = set()
+        for ip in sorted(addresses):
+            typer.echo(f"  on this network: http://{ip}:{port}/", err=True)
+    if public_url:
+        os.environ["NEGOTIATION_PUBLIC_URL"] = public_url
     sys.stderr.flush()
     # Become the server (no parent left behind): stopping this process stops the app.
     os.execve(sys.executable, command, app_environment())

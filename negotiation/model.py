@@ -125,12 +125,17 @@ class NegotiationModel(mesa.Model):
         self.open_round()
         self.close_round()
 
-    def open_round(self) -> tuple[str, int]:
-        """Start a round: aspirations move, a plan is proposed. Returns (proposer, plan index)."""
+    def open_round(self, plan: int | None = None) -> tuple[str, int]:
+        """Start a round: aspirations move, a plan is proposed. Returns (proposer, plan index).
+
+        ``plan``: a plan index the round's proposer (a person in a workshop) puts instead of its agent's.
+        """
         if self.finished:
             raise RuntimeError("the negotiation has ended")
         if self.pending is not None:
             return self.pending
+        if plan is not None and not 0 <= plan < len(self.evaluation.space):
+            raise ValueError(f"plan {plan} is not in the plan space (0..{len(self.evaluation.space) - 1})")
         self.round += 1
         for agent in self.organisations:
             agent.update_aspiration(self.round, self.deadline)
@@ -141,9 +146,10 @@ class NegotiationModel(mesa.Model):
         else:
             who = self.order[(self.round - 1) % len(self.order)]
             agent = self.organisations[who]
-            plan = propose_as_organisation(
-                ev, who, agent.aspiration, time, self.trust[who], self.spec.rules.trust_effect, self.random
-            )
+            if plan is None:
+                plan = propose_as_organisation(
+                    ev, who, agent.aspiration, time, self.trust[who], self.spec.rules.trust_effect, self.random
+                )
             proposer = agent.org_id
         self.proposer, self.plan_index = proposer, plan
         self.pending = (proposer, plan)

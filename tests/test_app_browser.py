@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ROOT
 
@@ -84,7 +85,7 @@ def banner(page):
 
 def choose(page, label, option):
     page.locator(".v-select", has_text=label).first.click()
-    page.locator(".v-menu__content .v-list-item", has_text=option).first.click()
+    page.locator(".v-menu__content.menuable__content__active").get_by_role("option", name=option, exact=True).click()
 
 
 def test_page_loads_without_console_errors(page):
@@ -160,6 +161,55 @@ def test_a_good_upload_replaces_the_scenario(page):
     banner(page).get_by_text("Approved").wait_for(timeout=30_000)
 
 
+def test_opening_an_organisation_changes_none_of_its_figures(page):
+    page.get_by_role("button", name="Step").click()
+    banner(page).get_by_text("round 1 of 8").wait_for(timeout=30_000)
+    page.get_by_text("Oxfordshire CCG", exact=True).first.click()
+    budget = page.locator(".v-input", has_text="Oxfordshire CCG: budget (£m)")
+    budget.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # time for any slider to report a snapped value
+    assert "646.2" in budget.inner_text()
+    assert "12.9" in page.locator(".v-input", has_text="Oxfordshire CCG: savings obligation").inner_text()
+    assert "round 1 of 8" in banner(page).inner_text()  # the run was not reset
+
+
+def test_reset_restores_the_scenarios_figures(page):
+    page.get_by_text("Oxfordshire County Council", exact=True).first.click()
+    need = page.locator(".v-input", has_text="Oxfordshire County Council: social-care need").locator(".v-label")
+    before = need.inner_text()
+    page.locator(".v-input", has_text="Oxfordshire County Council: social-care need").locator(
+        "[role=slider]").first.press("End")
+    expect(need).not_to_have_text(before, timeout=30_000)
+    page.get_by_role("button", name="Reset").click()
+    expect(need).to_have_text(before, timeout=30_000)
+
+
+def test_accept_that_would_break_duty_is_disabled_with_the_reason(page):
+    choose(page, "Scenario", "Northamptonshire 2014/15")
+    page.get_by_text("NHS Nene CCG").first.wait_for()
+    choose(page, "You play", "nene_ccg")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Your turn as NHS Nene CCG").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Accept").is_disabled()
+    assert "short of your duty" in page.locator(".accept-disabled-reason").inner_text()
+    page.get_by_role("button", name="Reject").click()
+    page.locator(".round-log").get_by_text("Round 1").wait_for(timeout=30_000)
+
+
+def test_main_view_screenshots_and_access(page):
+    from .test_room_browser import axe_serious
+
+    page.get_by_role("button", name="Run to end").click()
+    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
+    assert axe_serious(page) == []
+    for label, (w, h) in {"1280x720": (1280, 720), "1920x1080": (1920, 1080), "390x844": (390, 844)}.items():
+        page.set_viewport_size({"width": w, "height": h})
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / f"main-{label}.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= w + 1, f"the page scrolls sideways at {label}"
+
+
 def test_play_a_human_organisation(page):
     choose(page, "You play", "oxfordshire_ccg")
     page.get_by_role("button", name="Step").click()
@@ -175,6 +225,8 @@ def test_compare_tab_runs_a_small_sweep(page):
     page.get_by_role("button", name="Run sweep").click()
     page.locator(".sweep-done").wait_for(timeout=120_000)
     assert "deadlock" in page.locator(".sweep-done").inner_text()
+    alt = page.locator("img.sweep-heatmap").get_attribute("alt")
+    assert "Share of runs by outcome" in alt and "not approved" in alt
     page.get_by_role("button", name="Compare (20 seeds each)").click()
     page.locator(".side-by-side").wait_for(timeout=120_000)
     assert "approved share" in page.locator(".side-by-side").inner_text()

@@ -49,8 +49,9 @@ def test_svg_views_show_every_organisation_and_stance():
     model.step()
     offers, fund, network = svg.offers_svg(model), svg.fund_svg(model), svg.network_svg(model)
     for agent in model.organisations:
-        assert agent.name in offers and agent.name in network
-        assert f"data-stance='{agent.stance}'" in network
+        assert agent.name in offers
+        assert all(word in network for word in agent.name.split())
+        assert f"data-stance='{agent.stance}'" in network and svg.STANCE_TEXT[agent.stance] in network
     assert "minimum fund" in fund and "social-care need" in fund
     assert any(a.stance == "proposer" for a in model.organisations)
 

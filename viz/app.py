@@ -1,8 +1,9 @@
-"""The workshop app: pick a scenario, move sliders, step through rounds, see why they agree or not.
+"""The workshop app: pick a scenario, move sliders, step through rounds, see why they agree or not;
+or host a workshop room that every participant plays from their own browser.
 
-Start it with ``negotiation app`` (or ``solara run negotiation.viz.app``). Each browser
-session builds its own model inside :func:`Page`; nothing is shared between
-the people in the room.
+Start it with ``negotiation app`` (or ``solara run negotiation.viz.app``). The main page
+builds a private model per browser session; a room (``/room/CODE...``) is
+shared by everyone who joins it (see negotiation.workshop and viz/room_*.py).
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ import solara  # noqa: E402
 from solara.server import settings as _server_settings  # noqa: E402
 
 _server_settings.telemetry.mixpanel_enable = False  # also under `solara run`, which reads settings first
+_server_settings.theme.show_banner = False  # the "runs on Solara" badge covered content on phones
 
 from negotiation.errors import ScenarioError  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
+from negotiation.workshop import brief as briefs  # noqa: E402
 
 from . import session, svg  # noqa: E402
 from .compare_tab import CompareTab  # noqa: E402
-from .components import ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
+from .components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
+from .room_common import chart  # noqa: E402
+from .room_host import HostTab  # noqa: E402
+from .room_pages import RoomPage  # noqa: E402
 
 
 @solara.component
@@ -34,16 +40,22 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
     if upload_error.value:
         solara.Error(upload_error.value, classes=["upload-error"])
     with solara.Row():
-        solara.SliderInt("Seed", value=seed, min=0, max=99, thumb_label="always")
+        solara.SliderInt(f"Seed: {seed.value}", value=seed, min=0, max=99)
     default_deadline = int(session.value_at(raw, "rules.deadline_rounds", 12))
-    solara.SliderInt("Deadline (rounds)", value=rounds.value or default_deadline, min=1, max=30,
-                     on_value=rounds.set, thumb_label="always")
+    solara.SliderInt(f"Deadline: {rounds.value or default_deadline} rounds", value=rounds.value or default_deadline,
+                     min=1, max=30, on_value=rounds.set)
     solara.Select("You play", values=["nobody", *raw["organisations"]], value=human.value or "nobody",
                   on_value=lambda v: human.set("" if v == "nobody" else v))
-    solara.SliderFloat("Speed (rounds per second)", value=speed, min=0.5, max=10, step=0.5)
+    solara.SliderFloat(f"Speed: {speed.value:g} rounds per second", value=speed, min=0.5, max=10, step=0.5)
 
-    def setter(key):
+    def setter(key, step=None):
         def set_value(v):
+            # A slider reports its value when it is drawn as well as when moved: only a real move counts.
+            current = overrides.value.get(key, session.value_at(raw, key, v))
+            if step is not None and isinstance(current, (int, float)) and abs(float(current) - float(v)) < step / 2:
+                return
+            if v == current:
+                return
             overrides.set({**overrides.value, key: v})
 
         return set_value
@@ -51,15 +63,15 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
     knobs = session.knobs(raw)
     for knob in knobs[:2]:
         current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
-        solara.SliderFloat(knob.label, value=float(current), min=knob.low, max=knob.high, step=knob.step,
-                           on_value=setter(knob.key), thumb_label="always")
+        solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low, max=knob.high,
+                           step=knob.step, on_value=setter(knob.key, knob.step))
     for org_id, org in raw["organisations"].items():
         with solara.Details(summary=org.get("name", org_id)):
             for knob in knobs[2:]:
                 if knob.key.startswith(f"organisations.{org_id}."):
                     current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
-                    solara.SliderFloat(knob.label, value=float(current), min=knob.low, max=knob.high,
-                                       step=knob.step, on_value=setter(knob.key), thumb_label="always")
+                    solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low,
+                                       max=knob.high, step=knob.step, on_value=setter(knob.key, knob.step))
             strategy_key = f"organisations.{org_id}.strategy"
             strategy = overrides.value.get(strategy_key, org.get("strategy", "linear"))
             solara.Select(f"{org.get('name', org_id)}: strategy", values=session.STRATEGY_CHOICES,
@@ -67,8 +79,9 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
                           on_value=setter(strategy_key))
             beta_key = f"organisations.{org_id}.beta"
             beta = overrides.value.get(beta_key, org.get("beta") or 1.0)
-            solara.SliderFloat(f"{org.get('name', org_id)}: β (time-dependent)", value=float(beta), min=0.1,
-                               max=5.0, step=0.1, on_value=setter(beta_key))
+            solara.SliderFloat(f"{org.get('name', org_id)}: β (time-dependent): {float(beta):g}", value=float(beta),
+                               min=0.1,
+                               max=5.0, step=0.1, on_value=setter(beta_key, 0.1))
 
 
 @solara.component
@@ -154,6 +167,11 @@ def NegotiationTab():
                 model.step()
         tick.set(tick.value + 1)
 
+    def reset():
+        """Round 0 with the scenario's own figures (the sliders go back to them too)."""
+        overrides.set({})
+        resets.set(resets.value + 1)
+
     def play(cancel: threading.Event):
         while playing.value and not cancel.is_set():
             time.sleep(1.0 / max(speed.value, 0.1))
@@ -165,8 +183,8 @@ def NegotiationTab():
 
     solara.use_thread(play, dependencies=[playing.value, speed.value, key])
 
-    with solara.Columns([1, 3]):
-        with solara.Column():
+    with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
+        with solara.Column(classes=["controls-column"]):
             Controls(raw, overrides, seed, rounds, human, playing, speed, on_upload, upload_error, choice, names)
         with solara.Column():
             if error:
@@ -174,33 +192,37 @@ def NegotiationTab():
                 return
             _ = tick.value  # reading the tick subscribes this view to every round
             snap = session.snapshot(model)
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")
                 solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
                               disabled=model.finished)
                 solara.Button("Run to end", on_click=run_to_end, disabled=model.finished or bool(human.value))
-                solara.Button("Reset", on_click=lambda: resets.set(resets.value + 1))
+                solara.Button("Reset", on_click=reset)
             OutcomeBanner(snap)
             if awaiting.value and model.pending is not None:
                 proposer, plan_index = model.pending
                 plan = model.evaluation.space.plan(plan_index)
                 me = next(a for a in model.organisations if a.org_id == human.value)
-                worth = model.evaluation.rows.utility[me.index][plan_index]
+                verdict = briefs.check(model.spec, model.evaluation, me.org_id, plan_index)
                 with solara.Card(f"Your turn as {me.name}"):
                     solara.Text(
                         f"{proposer} proposes a £{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
                         f"care, £{plan.community_schemes:.1f}m of schemes, target {plan.admissions_target:+.1%}. "
-                        f"You would pay £{plan.contributions[me.org_id]:.1f}m; it is worth £{worth:.1f}m to you "
-                        f"(no deal: £{me.reservation:.1f}m)."
+                        f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
+                        f"(no deal: £{verdict.no_deal:.1f}m)."
                     )
-                    with solara.Row():
-                        solara.Button("Accept", on_click=lambda: answer(True), color="success")
-                        solara.Button("Reject", on_click=lambda: answer(False), color="error")
-            with solara.Columns([1, 1]):
-                Html(svg.offers_svg(model), ["offers-chart"])
-                Html(svg.fund_svg(model), ["fund-chart"])
-            with solara.Columns([1, 1]):
-                Html(svg.network_svg(model), ["network-chart"])
+                    with solara.Row(style={"flex-wrap": "wrap"}):
+                        solara.Button("Accept", on_click=lambda: answer(True), color="#1b5e20",
+                                      style={"color": "white"}, disabled=not verdict.can_accept)
+                        solara.Button("Reject", on_click=lambda: answer(False), color="#b71c1c",
+                                      style={"color": "white"})
+                    if not verdict.can_accept:
+                        solara.Text(verdict.why_not, classes=["accept-disabled-reason"], style={"font-weight": "600"})
+            with solara.ColumnsResponsive(12, large=[6, 6]):
+                Html(chart(svg.offers_svg, model), ["offers-chart"])
+                Html(chart(svg.fund_svg, model), ["fund-chart"])
+            with solara.ColumnsResponsive(12, large=[6, 6]):
+                Html(chart(svg.network_svg, model), ["network-chart"])
                 with solara.Column():
                     solara.Text("Derived figures", style={"font-size": "20px"})
                     ExplainTable(session.explain_rows(scenario))
@@ -211,8 +233,26 @@ def NegotiationTab():
 @solara.component
 def Page():
     solara.Title("BCF negotiation simulator")
+    AppStyle()
+    router = solara.use_router()
+    parts = [p for p in router.path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "room":
+        RoomPage(parts[1], parts[2] if len(parts) > 2 else "", router.search or "")
+        return
     with solara.lab.Tabs():
         with solara.lab.Tab("Negotiation"):
             NegotiationTab()
         with solara.lab.Tab("Compare"):
             CompareTab()
+        with solara.lab.Tab("Host a workshop"):
+            HostTab()
+
+
+@solara.component
+def Layout(children=None):
+    """No app bar or route tabs: each page (main, or a room's view) lays itself out."""
+    return solara.Column(children=children or [], style={"padding": "4px 16px"})
+
+
+# "/" is the single-user app; "/room/..." the workshop rooms (Page reads the rest of the path itself).
+routes = [solara.Route(path="/", component=Page, layout=Layout), solara.Route(path="room", component=Page)]

@@ -33,9 +33,31 @@ def small_sweep(raw: dict, source: str, x, y, n: int, seeds: int, progress=None,
     return pd.DataFrame(rows)
 
 
+def cell(name: str, v: float) -> str:
+    """Shares as percentages, money as £m, rounds as a count; a figure that does not exist as a dash."""
+    if v != v:  # NaN: e.g. no run signed, so no median round of sign-off
+        return "—"
+    if name.endswith("_share"):
+        return f"{v:.0%}"
+    if "rounds" in name:
+        return f"{v:.1f}"
+    return f"£{v:.1f}m"
+
+
 def frame_html(frame: pd.DataFrame) -> str:
-    rows = [[str(i).replace("_", " ")] + [f"{v:.2f}" for v in row] for i, row in zip(frame.index, frame.to_numpy(float))]
+    rows = [[str(i).replace("_", " ")] + [cell(str(i), v) for v in row]
+            for i, row in zip(frame.index, frame.to_numpy(float))]
     return table_html(["", *map(str, frame.columns)], rows)
+
+
+def outcome_shares(df: pd.DataFrame) -> tuple[dict, list, list]:
+    """{outcome: (len(ys), len(xs)) share of runs}, xs, ys."""
+    xs, ys = sorted(df.x.unique()), sorted(df.y.unique())
+    out = {}
+    for outcome in OUTCOMES:
+        grid = df.assign(hit=df.outcome.eq(outcome)).pivot_table(index="y", columns="x", values="hit", aggfunc="mean")
+        out[outcome] = grid.reindex(index=ys, columns=xs).fillna(0.0).to_numpy(float)
+    return out, xs, ys
 
 
 @solara.component
@@ -63,7 +85,7 @@ def CompareTab():
         progress.set(0.0)
         df = small_sweep(raw, names[choice.value].name, knobs[x_label.value], knobs[y_label.value], n.value,
                          seeds.value, progress=progress.set, cancel=cancel)
-        return df
+        return choice.value, x_label.value, y_label.value, df
 
     result = solara.use_thread(sweep, dependencies=[runs.value])
 
@@ -74,7 +96,7 @@ def CompareTab():
 
     pair = solara.use_thread(side_by_side, dependencies=[pair_runs.value])
 
-    with solara.Columns([1, 1]):
+    with solara.Column():
         with solara.Card("Sweep two figures"):
             solara.Select("Scenario", values=list(names), value=choice)
             solara.Select("Across (x)", values=labels, value=x_label)
@@ -87,13 +109,14 @@ def CompareTab():
                 solara.Text(f"{progress.value:.0%} of {n.value * n.value * seeds.value} runs")
             elif result.error:
                 solara.Error(str(result.error))
-            elif result.value is not None and len(result.value):
-                df = result.value
-                grid = df.assign(approved=df.outcome.eq("approved")).pivot_table(
-                    index="y", columns="x", values="approved", aggfunc="mean")
-                solara.FigureMatplotlib(plots.heatmap_figure(grid, x_label.value, y_label.value),
-                                        dependencies=[runs.value])
+            elif result.value is not None and result.value[0] == choice.value and len(result.value[3]):
+                # (a sweep of another scenario is not shown under this one)
+                _, xl, yl, df = result.value
+                by_cell, xs, ys = outcome_shares(df)
                 shares = df.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0)
+                alt = (f"Share of runs by outcome over {xl} and {yl}: " +
+                       ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in shares.items()) + " overall")
+                Html(plots.png_img(plots.outcome_heatmaps(by_cell, xs, ys, xl, yl), alt, "sweep-heatmap"))
                 solara.Text("Sweep done: " + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in shares.items()),
                             classes=["sweep-done"])
         with solara.Card("Two scenarios side by side"):

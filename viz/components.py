@@ -11,14 +11,17 @@ from ipyvuetify.extra import FileInput
 
 from .session import Snapshot
 
-BANNER_COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828", None: "#546e7a"}
+BANNER_COLOURS = {  # (background, text): contrast at least 4.5:1 (the amber once had white text at 1.97:1)
+    "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"), "deadlock": ("#b71c1c", "#ffffff"),
+    None: ("#37474f", "#ffffff"),
+}
 
 
 @solara.component
 def OutcomeBanner(snap: Snapshot):
     """Unmissable: the verdict in large type, coloured, with the reasons under it."""
-    colour = BANNER_COLOURS[snap.outcome]
-    with solara.Column(style={"background": colour, "color": "white", "padding": "12px 18px", "border-radius": "6px"},
+    background, colour = BANNER_COLOURS[snap.outcome]
+    with solara.Column(style={"background": background, "color": colour, "padding": "12px 18px", "border-radius": "6px"},
                        classes=["outcome-banner"]):
         solara.Text(snap.banner, style={"font-size": "26px", "font-weight": "700"})
         for line in snap.details:
@@ -53,7 +56,8 @@ def RoundLog(snap: Snapshot):
             f"<p><b>Round {entry['round']}</b>: {escape(entry['proposer'])} proposes {escape(entry['summary'])}.</p>"
             f"<ul>{''.join(items)}</ul>"
         )
-    Html("<div style='max-height:360px;overflow-y:auto'>" + "".join(parts) + "</div>", ["round-log"])
+    Html("<div tabindex='0' role='region' aria-label='Round by round' style='max-height:360px;overflow-y:auto'>"
+         + "".join(parts) + "</div>", ["round-log"])
 
 
 @solara.component
@@ -92,3 +96,90 @@ def FileUpload(label: str, on_file: Callable[[str, bytes, int], None], max_bytes
     if result.error:
         solara.Error(f"Could not read the file: {result.error}")
     return widget
+
+
+def _page_fixes_widget():
+    """A hidden Vue component that sets the page's language and allows pinch-zoom (Solara's template does
+    neither), built once per session."""
+    import ipyvue
+    import traitlets
+
+    class PageFixes(ipyvue.VueTemplate):
+        template = traitlets.Unicode("""
+<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    document.documentElement.setAttribute('lang', 'en');
+    var meta = document.querySelector('meta[name=viewport]');
+    if (meta) meta.setAttribute('content', 'width=device-width, initial-scale=1');
+    // Vuetify 2's ARIA, corrected as it renders (axe-core): expansion state on the header button, not the
+    // panel; a select's popup semantics on its input, not on a wrapper that contains it; file inputs named.
+    var fix = function () {
+      document.querySelectorAll('.v-expansion-panel[aria-expanded]').forEach(function (p) {
+        var h = p.querySelector('.v-expansion-panel-header');
+        if (h) h.setAttribute('aria-expanded', p.getAttribute('aria-expanded'));
+        p.removeAttribute('aria-expanded');
+      });
+      document.querySelectorAll('.v-input__slot[role=button]').forEach(function (slot) {
+        var input = slot.querySelector('input:not([type=hidden])');
+        if (input) {
+          input.setAttribute('role', 'combobox');
+          input.setAttribute('aria-haspopup', 'listbox');
+          input.setAttribute('aria-expanded', slot.getAttribute('aria-expanded') || 'false');
+        }
+        ['role', 'aria-haspopup', 'aria-expanded', 'aria-owns'].forEach(function (a) { slot.removeAttribute(a); });
+      });
+      document.querySelectorAll('[role=progressbar]:not([aria-label])').forEach(function (b) {
+        b.setAttribute('aria-label', 'Working');
+      });
+      document.querySelectorAll('input[type=file]:not([aria-label])').forEach(function (i) {
+        i.setAttribute('aria-label', 'Scenario file (.toml)');
+      });
+    };
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; fix(); });
+    }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                               attributeFilter: ['aria-expanded', 'role']});
+    fix();
+  }
+}
+</script>""").tag(sync=True)
+
+    return PageFixes
+
+
+APP_CSS = """
+/* Slider labels above their track, so the track keeps the column's width (it had 0 px at 1280 wide). */
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100% !important; white-space: normal;
+  height: auto; line-height: 1.3; margin: 0 0 6px 0 !important; overflow: visible; }
+.v-input__slider .v-slider { min-width: 120px; }
+/* Solara's "runs on Solara" badge covered content on small screens. */
+.v-application .solara-watermark, #solara-watermark, .solara-badge { display: none !important; }
+.large-table table { font-size: 22px; }
+.large-table td, .large-table th { padding: 6px 12px !important; }
+.seats-table table, .explain-table table, .debrief-table table { width: 100%; }
+svg { max-width: 100%; }
+.v-card__title { word-break: normal; overflow-wrap: anywhere; }
+.seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: nowrap; }
+.chart-narrow { display: none; }
+@media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
+"""
+
+
+@solara.component
+def AppStyle():
+    """The app's CSS, and the page fixes (language, zoom)."""
+    solara.Style(APP_CSS)
+    fixes = solara.use_memo(_page_fixes_widget, [])
+    fixes.element()
+
+
+def Heading(text: str, level: int = 2, classes: list[str] | None = None):
+    """A real heading element (screen readers navigate by them); plain text, escaped."""
+    return solara.HTML(tag=f"h{level}", unsafe_innerHTML=escape(text), classes=classes or [],
+                       style={"margin": "8px 0"})

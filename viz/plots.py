@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import io
+from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+OUTCOME_TITLES = {"approved": "Approved", "not_approved": "Signed, not approved", "deadlock": "Deadlock"}
+OUTCOME_MAPS = {"approved": "Greens", "not_approved": "Oranges", "deadlock": "Reds"}
 
 
 def _figure(width: float, height: float, left=0.11, right=0.98, bottom=0.15, top=0.9) -> Figure:
@@ -22,17 +28,37 @@ def _figure(width: float, height: float, left=0.11, right=0.98, bottom=0.15, top
     return fig
 
 
-def heatmap_figure(grid, xlabel: str, ylabel: str) -> Figure:
-    fig = _figure(5.6, 4.2, left=0.2, bottom=0.2, right=0.95)
-    ax = fig.add_subplot()
-    values = grid.to_numpy(dtype=float)
-    im = ax.imshow(values, origin="lower", cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns], fontsize=7, rotation=30)
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index], fontsize=7)
-    for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7)
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_title("Approval rate", fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.05)
+def tick(v: float) -> str:
+    """Three significant figures: 13.3333 -> '13.3'.
+
+    >>> tick(13.33333), tick(0.035), tick(400.0)
+    ('13.3', '0.035', '400')
+    """
+    return f"{v:.3g}"
+
+
+def outcome_heatmaps(shares: dict, xs, ys, xlabel: str, ylabel: str) -> Figure:
+    """One panel per outcome: the share of runs in each cell that ended that way (so a scenario that
+    always signs but never passes assurance is not a wall of red 'not approved')."""
+    fig = _figure(12.0, 4.4, left=0.08, bottom=0.2, right=0.98, top=0.88)
+    axes = fig.subplots(1, len(shares), sharey=True)
+    for ax, (outcome, values) in zip(np.atleast_1d(axes), shares.items()):
+        ax.imshow(values, origin="lower", cmap=OUTCOME_MAPS[outcome], vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(xs)), [tick(v) for v in xs], fontsize=10, rotation=30)
+        ax.set_yticks(range(len(ys)), [tick(v) for v in ys], fontsize=10)
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=11,
+                    color="white" if v > 0.6 else "black")
+        ax.set_title(OUTCOME_TITLES[outcome], fontsize=13)
+        ax.set_xlabel(xlabel, fontsize=11)
+    np.atleast_1d(axes)[0].set_ylabel(ylabel, fontsize=11)
     return fig
+
+
+def png_img(fig: Figure, alt: str, classes: str = "") -> str:
+    """An <img> with alt text (axe-core: every image needs one), the figure inlined as a PNG."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    data = base64.b64encode(out.getvalue()).decode()
+    return (f"<img class='{escape(classes)}' alt='{escape(alt)}' src='data:image/png;base64,{data}' "
+            "style='max-width:100%;height:auto'>")

@@ -6,13 +6,14 @@ Solara components stay small. Each browser session builds its own model.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from negotiation import catalogue
 from negotiation.errors import ScenarioError
-from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.explain import LABELS, explain
+from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 
@@ -53,27 +54,46 @@ class Knob:
     step: float
 
 
+value_at = get_path
+
+
+def _around(value: float, step: float, below: float, above: float, floor: float = 0.0) -> tuple[float, float]:
+    """A slider range whose grid (low + k·step) passes exactly through ``value``, so that drawing the
+    slider never snaps the scenario's own figure to a neighbouring one.
+
+    >>> _around(646.2, 3.2, 129.0, 129.0)
+    (518.2, 774.2)
+    >>> _around(12.9, 0.5, 12.9, 12.9)
+    (0.4, 25.9)
+    """
+    k_down = min(round(below / step), math.floor((value - floor) / step + 1e-9))
+    k_up = max(1, round(above / step))
+    return round(value - k_down * step, 6), round(value + k_up * step, 6)
+
+
 def knobs(raw: dict) -> list[Knob]:
+    target = float(value_at(raw, "rules.national_admissions_target", 0.035))
+    mret = float(value_at(raw, "rules.mret_rate", 0.3))
     out = [
-        Knob("rules.national_admissions_target", "National admissions target (cut on last year)", 0.0, 0.08, 0.005),
-        Knob("rules.mret_rate", "Marginal rate of the emergency tariff", 0.05, 1.0, 0.05),
+        Knob("rules.national_admissions_target", "National admissions target (cut on last year)",
+             *_around(target, 0.005, target, max(0.08 - target, 0.005)), 0.005),
+        Knob("rules.mret_rate", "Marginal rate of the emergency tariff",
+             *_around(mret, 0.05, mret, 1.0 - mret, floor=0.05), 0.05),  # the scenario refuses a rate of 0
     ]
     for org_id, org in raw["organisations"].items():
         name = org.get("name", org_id)
         budget = float(org.get("budget", 0))
-        out.append(Knob(f"organisations.{org_id}.budget", f"{name}: budget (£m)", round(budget * 0.8, 1),
-                        round(budget * 1.2, 1), max(0.1, round(budget / 200, 1))))
+        step = max(0.1, round(budget / 200, 1))
+        out.append(Knob(f"organisations.{org_id}.budget", f"{name}: budget (£m)",
+                        *_around(budget, step, budget * 0.2, budget * 0.2), step))
         saving = float(org.get("savings_obligation", 0))
-        out.append(Knob(f"organisations.{org_id}.savings_obligation", f"{name}: savings obligation (£m)", 0.0,
-                        round(max(10.0, saving * 2), 1), 0.5))
+        out.append(Knob(f"organisations.{org_id}.savings_obligation", f"{name}: savings obligation (£m)",
+                        *_around(saving, 0.5, saving, max(10.0, saving)), 0.5))
         if org.get("kind") == "council":
             need = float(org.get("asc_need", 0))
-            out.append(Knob(f"organisations.{org_id}.asc_need", f"{name}: social-care need (£m)", 0.0,
-                            round(max(20.0, need * 2), 1), 0.5))
+            out.append(Knob(f"organisations.{org_id}.asc_need", f"{name}: social-care need (£m)",
+                            *_around(need, 0.5, need, max(20.0 - need, need)), 0.5))
     return out
-
-
-value_at = get_path
 
 
 def build(raw: dict, overrides: dict, source: str) -> Scenario:

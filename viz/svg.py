@@ -38,11 +38,25 @@ def nice_ticks(low: float, high: float, n: int = 5) -> list[float]:
     return ticks
 
 
-def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=520, height=290) -> str:
-    """``series``: [(label, xs, ys, colour, dashed)]; ``hlines``: [(label, y, colour)]."""
-    left, right, top, bottom = 52, 10, 26, 40
+def svg_open(width: int, height: int, font: int, label: str) -> str:
+    """An SVG that scales down to its column (never up past its drawn size), keeping its proportions."""
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='100%' "
+            f"style='max-width:{width}px;height:auto;display:block' font-family='sans-serif' font-size='{font}' "
+            f"role='img' aria-label='{escape(label)}'><title>{escape(label)}</title>")
+
+
+def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=560, height=330, font=14) -> str:
+    """``series``: [(label, xs, ys, colour, dashed)]; ``hlines``: [(label, y, colour)].
+
+    Drawn in a ``width``-wide box that scales down to its column: ``font`` is the size at full width.
+    """
+    line = font + 4
+    left, right, top, bottom = 4 * font + 8, 12, 2 * font + 8, 2 * line + 10
     legend_rows = [(s[0], s[3], s[4]) for s in series if s[0]] + [(h[0], h[2], True) for h in hlines]
-    plot_h = height - top - bottom - 14 * math.ceil(len(legend_rows) / 2)
+    longest = max((len(r[0]) for r in legend_rows), default=0) * 0.55 * font + 30
+    per_row = max(1, min(3, int((width - 8) // max(longest, 1))))
+    plot_h = height - top - bottom
+    height = height + line * math.ceil(len(legend_rows) / per_row)  # the key adds rows; labels are never cut
     xs_all = [x for s in series for x in s[1]] or [1.0]
     ys_all = [y for s in series for y in s[2]] + [h[1] for h in hlines] or [0.0]
     x0, x1 = min(xs_all), max(max(xs_all), min(xs_all) + 1)
@@ -55,19 +69,19 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=520, hei
     def sy(y):
         return top + (1 - (y - y0) / (y1 - y0)) * plot_h
 
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif' "
-           f"font-size='11' role='img' aria-label='{escape(title)}'>",
-           f"<text x='{width / 2}' y='15' text-anchor='middle' font-size='13'>{escape(title)}</text>"]
+    out = [svg_open(width, height, font, title),
+           f"<text x='{width / 2}' y='{font + 4}' text-anchor='middle' font-size='{font + 2}' font-weight='600'>"
+           f"{escape(title)}</text>"]
     for y in yt:
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{sy(y):.1f}' y2='{sy(y):.1f}' stroke='#eee'/>")
         out.append(f"<text x='{left - 4}' y='{sy(y) + 4:.1f}' text-anchor='end'>{y:g}</text>")
     for x in range(math.ceil(x0), math.floor(x1) + 1):
-        out.append(f"<text x='{sx(x):.1f}' y='{top + plot_h + 14:.1f}' text-anchor='middle'>{x}</text>")
+        out.append(f"<text x='{sx(x):.1f}' y='{top + plot_h + line:.1f}' text-anchor='middle'>{x}</text>")
     out.append(f"<rect x='{left}' y='{top}' width='{width - left - right}' height='{plot_h:.1f}' fill='none' "
                "stroke='#999'/>")
-    out.append(f"<text x='{(left + width - right) / 2}' y='{top + plot_h + 28:.1f}' text-anchor='middle'>"
+    out.append(f"<text x='{(left + width - right) / 2}' y='{top + plot_h + 2 * line:.1f}' text-anchor='middle'>"
                f"{escape(xlabel)}</text>")
-    out.append(f"<text transform='translate(12,{top + plot_h / 2:.1f}) rotate(-90)' text-anchor='middle'>"
+    out.append(f"<text transform='translate({font},{top + plot_h / 2:.1f}) rotate(-90)' text-anchor='middle'>"
                f"{escape(ylabel)}</text>")
     for _label, y, colour in hlines:
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{sy(y):.1f}' y2='{sy(y):.1f}' stroke='{colour}' "
@@ -77,39 +91,54 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=520, hei
         dash = " stroke-dasharray='6,4'" if dashed else ""
         out.append(f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>")
         if not dashed:
-            out += [f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='2.5' fill='{colour}'/>" for x, y in zip(xs, ys)]
-    ly = top + plot_h + 44
+            out += [f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='{colour}'/>" for x, y in zip(xs, ys)]
+    ly = top + plot_h + 2 * line + 10 + font
     for i, (label, colour, dashed) in enumerate(legend_rows):
-        lx, row_y = left + (i % 2) * (width - left) / 2, ly + (i // 2) * 14
+        lx, row_y = 8 + (i % per_row) * (width - 8) / per_row, ly + (i // per_row) * line
         dash = " stroke-dasharray='4,3'" if dashed else ""
         out.append(f"<line x1='{lx}' x2='{lx + 18}' y1='{row_y - 4}' y2='{row_y - 4}' stroke='{colour}' "
-                   f"stroke-width='2'{dash}/><text x='{lx + 22}' y='{row_y}'>{escape(label)}</text>")
+                   f"stroke-width='3'{dash}/><text x='{lx + 22}' y='{row_y}'>{escape(_fit(label, width / per_row - 26, font))}"
+                   "</text>")
     out.append("</svg>")
     return "".join(out)
 
 
-def offers_svg(model: NegotiationModel) -> str:
-    """Each organisation's utility for the plan on the table (solid) and its aspiration (dashed), £m."""
+def _fit(label: str, room_px: float, font: int) -> str:
+    """Shorten a legend label to the space it has (about 0.55 em per character), with an ellipsis."""
+    most = max(6, int(room_px / (0.55 * font)))
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
+def offers_svg(model: NegotiationModel, width: int = 560, height: int = 300, font: int = 14) -> str:
+    """Each organisation's utility for the plan on the table (solid) and its aspiration (dashed), £m.
+
+    Read from the rounds' records (one per round however the round was played: stepped, or opened and
+    closed around a person's answer), so a person playing does not collapse the chart to one point.
+    """
     series = []
-    rounds = list(range(1, model.round + 1)) if model.history else []
-    records = model.datacollector.agent_rows()  # {step: [(step, id, org, offer, asp, util, acc)]}
-    by_org: dict[str, tuple[list, list]] = {a.org_id: ([], []) for a in model.organisations}
-    for step in sorted(records):
-        for _, _, org, _offer, aspiration, utility, _accepted in records[step]:
-            by_org[org][0].append(utility)
-            by_org[org][1].append(aspiration)
+    rounds = [r.round for r in model.history]
+    utilities = {a.org_id: [] for a in model.organisations}
+    for record in model.history:
+        for response in record.responses:
+            utilities[response.org_id].append(response.utility)
+    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, asp, util, acc)]}
+    aspirations = {a.org_id: [] for a in model.organisations}
+    if len(records) == len(rounds):  # one collection per round (stepped): aspirations are per round too
+        for time in sorted(records):
+            for _, _, org, _offer, aspiration, _utility, _accepted in records[time]:
+                aspirations[org].append(aspiration)
     for i, agent in enumerate(model.organisations):
         colour = PALETTE[i % len(PALETTE)]
-        utilities, aspirations = by_org[agent.org_id]
-        series.append((agent.name, rounds, utilities, colour, False))
-        series.append(("", rounds, aspirations, colour, True))
+        series.append((agent.name, rounds, utilities[agent.org_id], colour, False))
+        if aspirations[agent.org_id]:
+            series.append(("", rounds, aspirations[agent.org_id], colour, True))
     if not rounds:
         series = [(a.name, [1], [a.aspiration], PALETTE[i % len(PALETTE)], False) for i, a in enumerate(model.organisations)]
-    return line_chart(series, title="Offers (solid) and aspirations (dashed)", xlabel="round",
-                      ylabel="£m-equivalent per year")
+    return line_chart(series, title="Value of each plan (solid) and aims (dashed)", xlabel="round",
+                      ylabel="£m a year", width=width, height=height, font=font)
 
 
-def fund_svg(model: NegotiationModel) -> str:
+def fund_svg(model: NegotiationModel, width: int = 560, height: int = 300, font: int = 14) -> str:
     """The fund in each round's proposal against the minimum; social-care protection against the need."""
     need = sum(o.asc_need for o in model.spec.organisations.values())
     rounds = list(range(1, model.round + 1))
@@ -121,8 +150,8 @@ def fund_svg(model: NegotiationModel) -> str:
             ("social-care protection", rounds, [g + need for g in data["gap_to_asc_need"]], "#6a1b9a", False),
         ]
     hlines = [("minimum fund", model.spec.rules.minimum_fund, "#1565c0"), ("social-care need", need, "#6a1b9a")]
-    return line_chart(series, hlines, title="Fund and social-care money in each proposal", xlabel="round",
-                      ylabel="£m per year")
+    return line_chart(series, hlines, title="Fund and social-care money in each plan", xlabel="round",
+                      ylabel="£m per year", width=width, height=height, font=font)
 
 
 _LAYOUTS: dict[str, dict] = {}
@@ -140,44 +169,90 @@ def layout(model: NegotiationModel) -> dict:
     return _LAYOUTS[key]
 
 
-def _shape(kind: str, x: float, y: float, fill: str) -> str:
-    stroke = "stroke='#222' stroke-width='1.2'"
+KIND_LABELS = {"ccg": "CCG", "council": "council", "acute_trust": "acute trust", "community_trust": "community trust"}
+STANCE_TEXT = {"proposer": "★ proposes", "accepts": "✓ accepts", "rejects": "✗ rejects", "waiting": "… waiting",
+               "blocked": "✗ blocked the deal"}
+
+
+def _shape(kind: str, x: float, y: float, fill: str, r: float = 14) -> str:
+    stroke = "stroke='#222' stroke-width='1.5'"
     if kind == "council":
-        return f"<rect x='{x - 13}' y='{y - 13}' width='26' height='26' fill='{fill}' {stroke}/>"
+        return f"<rect x='{x - r:.1f}' y='{y - r:.1f}' width='{2 * r:.1f}' height='{2 * r:.1f}' fill='{fill}' {stroke}/>"
     if kind == "acute_trust":
-        return f"<polygon points='{x},{y - 15} {x - 14},{y + 11} {x + 14},{y + 11}' fill='{fill}' {stroke}/>"
+        return (f"<polygon points='{x:.1f},{y - r - 1:.1f} {x - r:.1f},{y + r * 0.8:.1f} {x + r:.1f},{y + r * 0.8:.1f}' "
+                f"fill='{fill}' {stroke}/>")
     if kind == "community_trust":
-        return f"<polygon points='{x},{y - 15} {x + 15},{y} {x},{y + 15} {x - 15},{y}' fill='{fill}' {stroke}/>"
-    return f"<circle cx='{x}' cy='{y}' r='14' fill='{fill}' {stroke}/>"
+        return (f"<polygon points='{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} "
+                f"{x - r - 1:.1f},{y:.1f}' fill='{fill}' {stroke}/>")
+    return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r}' fill='{fill}' {stroke}/>"
 
 
-def network_svg(model: NegotiationModel, width: int = 520, height: int = 330) -> str:
-    """Organisations coloured by stance this round (proposer / accepts / rejects); edge width = trust."""
+def _wrap(name: str, most: int = 20) -> list[str]:
+    words, lines = name.split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > most:
+            lines.append(word)
+        else:
+            lines[-1] = (lines[-1] + " " + word).strip()
+    return lines
+
+
+def stance_of(model: NegotiationModel, agent) -> str:
+    """This round's stance; at a deadlock, the blockers are marked as such (not by their last answer)."""
+    if model.outcome is not None and agent.org_id in model.outcome.blockers:
+        return "blocked"
+    return agent.stance
+
+
+def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, font: int = 14) -> str:
+    """Organisations: shape = kind, colour and a written label = stance this round; edge width = trust."""
     pos = layout(model)
-    pad_x, pad_top, pad_bottom = 90, 68, 40
+    narrow = width < 500
+    per_row = 2 if narrow else 4
+    kinds = list(dict.fromkeys(a.kind for a in model.organisations))
+    stances = ["proposer", "accepts", "rejects", "waiting"]
+    key_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(stances) / per_row)
+    line = font + 6
+    key_top = font + 14
+    pad_x = 0.17 * width if narrow else 120
+    most_lines = max(len(_wrap(a.name, 14 if narrow else 20)) + 1 for a in model.organisations)
+    pad_top, pad_bottom = key_top + key_rows * line + 26, 22 + most_lines * (font + 2) + font
+    height = height + (key_rows - 2) * line
+    colours = {**STANCE_COLOURS, "blocked": STANCE_COLOURS["rejects"]}
 
     def at(node):
         x, y = pos[node]
         return pad_x + x * (width - 2 * pad_x), pad_top + (1 - y) * (height - pad_top - pad_bottom)
 
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' font-family='sans-serif' "
-           "font-size='11' role='img' aria-label='relationship network'>",
-           f"<text x='{width / 2}' y='15' text-anchor='middle' font-size='13'>Relationships (edge = trust) and "
-           "stance this round</text>"]
+    out = [svg_open(width, height, font, "Relationships and each organisation's stance this round"),
+           f"<text x='{width / 2}' y='{font + 4}' text-anchor='middle' font-size='{font + 2}' font-weight='600'>"
+           "Relationships (edge width = trust) and stance</text>"]
+    # Key: shapes name the kinds, colours and words the stances.
+    slot = (width - 14) / per_row
+    for i, kind in enumerate(kinds):
+        x, y = 14 + (i % per_row) * slot, key_top + (i // per_row) * line + font
+        out.append(_shape(kind, x, y - font * 0.35, "#ffffff", r=font * 0.45) +
+                   f"<text x='{x + font}' y='{y}'>{KIND_LABELS.get(kind, kind)}</text>")
+    first = math.ceil(len(kinds) / per_row)
+    for i, stance in enumerate(stances):
+        x, y = 14 + (i % per_row) * slot, key_top + (first + i // per_row) * line + font
+        out.append(f"<circle cx='{x}' cy='{y - font * 0.35:.1f}' r='{font * 0.4:.1f}' fill='{colours[stance]}'/>"
+                   f"<text x='{x + font}' y='{y}'>{STANCE_TEXT[stance]}</text>")
     for u, v, data in model.network.edges(data=True):
         (x1, y1), (x2, y2) = at(u), at(v)
         trust = data.get("trust", 0.3)
         out.append(f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#90a4ae' "
-                   f"stroke-width='{1 + 6 * trust:.1f}'><title>{escape(data.get('kind', ''))}</title></line>")
-        out.append(f"<text x='{(x1 + x2) / 2:.1f}' y='{(y1 + y2) / 2 - 4:.1f}' fill='#455a64' "
-                   f"text-anchor='middle'>{trust:.1f}</text>")
+                   f"stroke-width='{1 + 6 * trust:.1f}'><title>{escape(data.get('kind', ''))}: trust {trust:.1f}"
+                   "</title></line>")
     for agent in model.organisations:
         x, y = at(agent.org_id)
-        out.append(_shape(agent.kind, x, y, STANCE_COLOURS.get(agent.stance, "#9e9e9e")))
-        out.append(f"<text x='{x:.1f}' y='{y + 28:.1f}' text-anchor='middle' class='node-label' "
-                   f"data-stance='{agent.stance}'>{escape(agent.name)}</text>")
-    for i, (stance, colour) in enumerate(STANCE_COLOURS.items()):
-        out.append(f"<circle cx='{14 + i * 90}' cy='32' r='5' fill='{colour}'/>"
-                   f"<text x='{22 + i * 90}' y='36'>{stance}</text>")
+        stance = stance_of(model, agent)
+        out.append(_shape(agent.kind, x, y, colours.get(stance, "#9e9e9e")))
+        lines = _wrap(agent.name, 14 if narrow else 20) + [STANCE_TEXT.get(stance, stance)]
+        spans = "".join(f"<tspan x='{x:.1f}' dy='{0 if j == 0 else font + 2}'"
+                        f"{' font-weight=\'700\'' if j == len(lines) - 1 else ''}>{escape(t)}</tspan>"
+                        for j, t in enumerate(lines))
+        out.append(f"<text x='{x:.1f}' y='{y + 16 + font:.1f}' text-anchor='middle' class='node-label' "
+                   f"data-stance='{stance}' paint-order='stroke' stroke='#fff' stroke-width='3'>{spans}</text>")
     out.append("</svg>")
     return "".join(out)

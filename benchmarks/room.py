@@ -1,0 +1,232 @@
+"""Load on one workshop room: 30 browser clients, from an action to every client seeing it.
+
+One app server (``negotiation app`` on loopback), one headless Chromium, 31
+browser contexts: the facilitator, 6 participants in the 6 seats of
+Northamptonshire, and 24 more people watching the presenter view (a room has
+only as many seats as organisations; the rest of a 30-person room watches).
+Each participant answers every round; the facilitator moves the round on.
+
+Latency = from the click (participant's Reject, facilitator's Next round) to
+the moment each of the 30 clients' pages shows its effect (polled every
+animation frame in the page), so it includes the server, the websocket and
+the browser's redraw. Target: p95 <= 300 ms.
+
+Memory: the server's resident memory before the room, with the room and its 31
+sessions, and the room object alone (tracemalloc, in this process, a played
+room with its log).
+
+    .venv/bin/python benchmarks/room.py [--clients 30] [--rounds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SEATS = ["Northamptonshire County Council", "NHS Nene CCG", "NHS Corby CCG", "Northampton General Hospital",
+         "Kettering General Hospital", "Northamptonshire Healthcare NHS FT"]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))]
+
+
+async def seen_by_all(pages, text: str, t0: float, timeout: float = 60.0) -> list[float]:
+    """Seconds from t0 until each page's text contains ``text`` (timestamps taken in the page's own clock
+    would drift; the page resolves a promise and we read the wall clock when it does)."""
+    async def one(page):
+        await page.wait_for_function("t => document.body.innerText.includes(t)", arg=text, polling="raf",
+                                     timeout=timeout * 1000)
+        return time.perf_counter() - t0
+
+    try:
+        return await asyncio.gather(*(one(p) for p in pages))
+    except Exception as exc:
+        raise RuntimeError(f"not every client saw {text!r}: {exc}".splitlines()[0]) from None
+
+
+async def choose(page, label, option):
+    await page.locator(".v-select", has_text=label).first.click()
+    await page.locator(".v-menu__content.menuable__content__active").get_by_role(
+        "option", name=option, exact=True).click()
+
+
+async def run(clients: int, rounds: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    timing = Path("/tmp") / f"room-timing-{port}.txt"
+    env = {**os.environ, "NEGOTIATION_ROOM_TIMING": str(timing)}
+    server = subprocess.Popen([sys.executable, "-m", "negotiation", "app", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+
+            async def new_page():
+                ctx = await browser.new_context(viewport={"width": 1280, "height": 720})
+                return await ctx.new_page()
+
+            fac = await new_page()
+            await fac.goto(base + "/")
+            await fac.get_by_role("button", name="Step").wait_for(timeout=120_000)
+            rss_before = rss_mb(server.pid)
+            await fac.get_by_role("tab", name="Host a workshop").click()
+            await choose(fac, "Scenario for the room", "Northamptonshire 2014/15")
+            await choose(fac, "Rounds", str(rounds))
+            await fac.get_by_role("button", name="Host a workshop").click()
+            await fac.get_by_text("Room code:").wait_for(timeout=60_000)
+            link = await fac.locator(".join-link").get_attribute("href")
+            seated = []
+            for i, org in enumerate(SEATS[: min(6, clients)]):
+                page = await new_page()
+                await page.goto(link)
+                await page.get_by_label("Your name").fill(f"P{i}")
+                await choose(page, "Organisation to play", org)
+                await page.get_by_role("button", name="Take this seat").click()
+                await page.get_by_text(f"P{i}: you play").wait_for(timeout=120_000)
+                seated.append((org, page))
+            watchers = []
+            for _ in range(clients - len(seated)):
+                page = await new_page()
+                await page.goto(link + "/present")
+                await page.locator(".outcome-banner").wait_for(timeout=120_000)
+                watchers.append(page)
+            everyone = [pg for _, pg in seated] + watchers
+            rss_room = rss_mb(server.pid)
+
+            answer_lat, round_lat, table_lat = [], [], []
+            t0 = time.perf_counter()
+            await fac.get_by_role("button", name="Start first round").click()
+            round_lat += await seen_by_all(everyone, f"Round 1 of {rounds}", t0)
+            for rnd in range(1, rounds + 1):
+                for org, page in seated:  # the round's proposer, if a person, tables the plan they built
+                    if await page.get_by_text("Your turn: build a plan").count():
+                        t0 = time.perf_counter()
+                        await page.get_by_role("button", name="Table this plan").click()
+                        table_lat += await seen_by_all(everyone, f"Round {rnd} of {rounds}: {org} has tabled", t0)
+                answering = [(o, pg) for o, pg in seated if await pg.locator(".answer-panel").count()]
+                for org, page in answering:
+                    reason = f"r{rnd}-{page_person(seated, org)}"
+                    await page.get_by_label("Your reason (optional, the room sees it)").fill(reason)
+                    await page.wait_for_timeout(300)  # the typed reason reaches the server first
+                    t0 = time.perf_counter()
+                    await page.get_by_role("button", name="Reject").click()
+                    # Every client's log shows this answer and its reason.
+                    last = rnd == rounds and org == answering[-1][0]  # the verdict replaces the presenter's log
+                    answer_lat += await seen_by_all(everyone, "Deadlock" if last else f"{org} rejects: “{reason}”", t0)
+                    if await fac.get_by_text(f"Round {rnd} of {rounds}").count() == 0:
+                        break
+                if rnd < rounds:
+                    marker = f"Round {rnd + 1} of {rounds}"
+                    if await fac.get_by_text(marker).count() == 0:
+                        t0 = time.perf_counter()
+                        await fac.get_by_role("button", name="Next round").click()
+                        round_lat += await seen_by_all(everyone, marker, t0)
+            await browser.close()
+        rss_closed = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    redraws = {}
+    if timing.exists():
+        for line in timing.read_text().splitlines():
+            kind, seconds = line.split()
+            redraws.setdefault(kind, []).append(float(seconds))
+        timing.unlink()
+    return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": redraws, "rss_before": rss_before, "rss_room": rss_room,
+            "rss_closed": rss_closed, "clients": clients}
+
+
+def page_person(seated, org):
+    return f"P{[o for o, _ in seated].index(org)}"
+
+
+def room_object_kib(rounds: int = 8) -> float:
+    from negotiation import load_scenario
+    from negotiation.workshop.room import Room
+
+    scenario = load_scenario(ROOT / "scenarios" / "northamptonshire_2014.toml")
+    Room(scenario, round_seconds=0).close()  # warm the plan-space cache: shared by every room of a scenario
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    room = Room(scenario, round_seconds=0, rounds=rounds)
+    tokens = {org: room.join(f"P{i}", org) for i, org in enumerate(room.names)}
+    room.start(room.facilitator_key)
+    while room.phase != "finished":
+        if room.phase == "proposing":
+            room.propose(tokens[room.proposer], 0)
+        for org in room.waiting_for():
+            room.answer(tokens[org], False, "a typed reason of moderate length for the log")
+    after = tracemalloc.take_snapshot()
+    size = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    tracemalloc.stop()
+    room.close()
+    return size / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    kib = room_object_kib()
+    load_before = os.getloadavg()[0]
+    r = asyncio.run(run(args.clients, args.rounds))
+    load_after = os.getloadavg()[0]
+    lat = r["answer"] + r["round"] + r["table"]
+    print(f"one room, {r['clients']} browser clients (6 seated, {r['clients'] - 6} on the presenter view), "
+          f"{args.rounds} rounds; machine load average {load_before:.1f} before, {load_after:.1f} after "
+          f"({os.cpu_count()} CPUs, shared; the browsers run on the same CPUs as the server)")
+    for label, values in (("participant answers", r["answer"]), ("facilitator next round", r["round"]),
+                          ("participant tables a plan", r["table"]),
+                          ("all actions", lat)):
+        if values:
+            print(f"  {label}: {len(values)} client-updates, p50 {statistics.median(values) * 1000:.0f} ms, "
+                  f"p95 {percentile(values, 95) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms")
+    p95 = percentile(lat, 95) * 1000
+    print(f"  p95 {p95:.0f} ms against the 300 ms target: {'met' if p95 <= 300 else 'NOT met'} "
+          f"({p95 / 300:.2f}x the target)")
+    print(f"  server memory: {r['rss_before']:.0f} MB before the room, {r['rss_room']:.0f} MB with the room and "
+          f"its {r['clients'] + 1} sessions (+{r['rss_room'] - r['rss_before']:.0f} MB, "
+          f"{(r['rss_room'] - r['rss_before']) / (r['clients'] + 1):.1f} MB per session), "
+          f"{r['rss_closed']:.0f} MB after the browsers closed")
+    for kind, values in sorted(r["redraws"].items()):
+        print(f"  server redraw of one {kind} session after a change: median {statistics.median(values) * 1000:.1f} ms,"
+              f" p95 {percentile(values, 95) * 1000:.1f} ms ({len(values)} redraws; done one after another)")
+    print(f"  the room object itself (model, seats, log of a played 8-round game): {kib:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
