@@ -22,7 +22,6 @@ from negotiation.errors import NegotiationError, ScenarioError, one_line
 from negotiation.limits import MAX_ROUNDS
 
 if TYPE_CHECKING:
-    from negotiation.result import NegotiationResult
     from negotiation.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0] if __doc__ else None)
@@ -107,6 +106,10 @@ def run(
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
     _print_run(result)
+    if not set_ and rounds is None:  # an assessment is of the file's own figures
+        from negotiation.cli_assess import verdict_line
+
+        out.print(verdict_line(scenario, result.outcome), soft_wrap=True)
 
 
 def _print_run(result) -> None:
@@ -189,6 +192,7 @@ def _usage_error_base() -> type[Exception]:
 def main() -> None:
     """Entry point of the ``negotiation`` command."""
     import negotiation.cli_app  # noqa: F401  registers app and fetch-assets
+    import negotiation.cli_assess  # noqa: F401  registers assess
     import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
 
     try:

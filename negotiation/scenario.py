@@ -21,8 +21,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from negotiation.catalogue import resolve
 from negotiation.errors import ScenarioError, show_value
 from negotiation.limits import (
-    MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, MIN_MRET_RATE,
-    MIN_TARIFF, check_nesting, check_size, read_scenario_bytes,
+    MAX_ADMISSIONS,
+    MAX_FILE_BYTES,
+    MAX_GBP_PER_ADMISSION,
+    MAX_MONEY_M,
+    MAX_NESTING,
+    MAX_ROUNDS,
+    MAX_TEXT,
+    MIN_MRET_RATE,
+    MIN_TARIFF,
+    check_nesting,
+    check_size,
+    read_scenario_bytes,
 )
 from negotiation.overrides import apply_overrides, get_path, parse_assignment, parse_value, set_path  # noqa: F401 (re-exported)
 from negotiation.strategies import STRATEGIES
@@ -281,7 +291,11 @@ def parse_toml(text: str, source: str) -> dict:
     except ValueError as exc:  # e.g. a whole number of more than 4,300 digits
         raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
     check_nesting(source, raw)
-    return raw
+    # A figure may be a range { value, low, high, basis }: the model sees only its value (the ranges
+    # are read beside the scenario by negotiation.uncertainty.read_ranged).
+    from negotiation.uncertainty.ranges import split_ranges
+
+    return split_ranges(raw, source)[0]
 
 
 def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:

@@ -159,7 +159,7 @@ def test_broken_upload_shows_a_clear_error(page, tmp_path):
     error.wait_for(timeout=30_000)
     assert "broken_scenario.toml" in error.inner_text() and "not valid TOML" in error.inner_text()
     wrong = tmp_path / "wrong_field.toml"
-    wrong.write_text((ROOT / "scenarios" / "baseline_agreement.toml").read_text().replace("budget = 330.0", "budget = -1"))
+    wrong.write_text((ROOT / "scenarios" / "baseline_agreement.toml").read_text().replace("budget = { value = 330.0, low = 328.35", "budget = { value = -1, low = -2"))
     page.locator("input[type=file]").set_input_files(str(wrong))
     page.locator(".upload-error", has_text="wrong_field.toml").wait_for(timeout=30_000)
     assert "organisations.middleshire_ccg.budget" in page.locator(".upload-error").inner_text()

@@ -63,10 +63,10 @@ def _replace(a, b):
 BAD_FILES = {
     "not_toml": "[[[ nope",
     "wrong_type": _replace("budget = 646.2", 'budget = "a lot"'),
-    "nan": _replace("tariff = 2700", "tariff = nan"),
+    "nan": _replace("tariff = { value = 2700,", "tariff = { value = nan,"),
     "negative_budget": _replace("budget = 646.2", "budget = -646.2"),
     "duplicate_id": OXFORDSHIRE.read_text() + '\n[organisations.oxfordshire_ccg]\nname = "x"\n',
-    "unknown_key": _replace("tariff = 2700", "tariff = 2700\ntarrif = 1"),
+    "unknown_key": _replace("tariff = {", "tarrif = 1\ntariff = {"),
     "unknown_section": OXFORDSHIRE.read_text() + "\n[mystery]\na = 1\n",
     "unknown_strategy": _replace('strategy = "linear"', 'strategy = "psychic"'),
 }
@@ -159,14 +159,14 @@ def test_markup_in_a_name_is_text_not_a_crash():
 
 
 def test_every_problem_of_a_file_one_line_each(tmp_path):
-    text = BASELINE.read_text().replace("budget = 330.0", "budget = true").replace("tariff = 2300", "tariff = nan")
+    text = BASELINE.read_text().replace("minimum_fund = 18.0", "minimum_fund = true").replace("mret_rate = 0.3", "mret_rate = nan")
     path = tmp_path / "three.toml"
     path.write_text(text + "\n[mystery]\na = 1\n")
     code, _, err = run_cli("run", path)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith(f"error: {path}: ") for line in lines)
-    for line, field in zip(lines, ["activity.tariff", "organisations.middleshire_ccg.budget", "mystery"]):
+    for line, field in zip(lines, ["rules.minimum_fund", "rules.mret_rate", "mystery"]):
         assert field in line
 
 

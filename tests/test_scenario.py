@@ -124,8 +124,8 @@ def test_override_unknown_org():
     [
         ("budget = 646.2", "budget = true", "organisations.oxfordshire_ccg.budget"),
         ("budget = 646.2", 'budget = "646.2"', "organisations.oxfordshire_ccg.budget"),
-        ("deadline_rounds = 8", 'deadline_rounds = "8"', "rules.deadline_rounds"),
-        ("deadline_rounds = 8", "deadline_rounds = 8.0", "rules.deadline_rounds"),
+        ("deadline_rounds = { value = 8,", 'deadline_rounds = { value = "8",', "rules.deadline_rounds"),
+        ("deadline_rounds = { value = 8,", "deadline_rounds = { value = 8.0,", "rules.deadline_rounds"),
         ('strategy = "linear"', 'strategy = "linear"\nbreach_duty = "yes"', "breach_duty"),
         ('strategy = "linear"', 'strategy = "linear"\nbreach_duty = 1', "breach_duty"),
         ('name = "Oxfordshire 2014/15"', "name = 2014", "scenario.name"),
@@ -246,7 +246,7 @@ def test_finite_check_names_the_dotted_form():
 
 def test_every_problem_in_a_file_is_listed_one_line_each(tmp_path):
     text = _with("budget = 646.2", "budget = true")
-    text = text.replace("mret_rate = 0.3", "mret_rate = nan").replace("deadline_rounds = 8", 'deadline_rounds = "8"')
+    text = text.replace("mret_rate = 0.3", "mret_rate = nan").replace("deadline_rounds = { value = 8,", "deadline_rounds = { value = 8.5,")
     text = text.replace('strategy = "linear"', 'strategy = "psychic"', 1) + "\n[extras]\nx = 1\n"
     path = tmp_path / "bad.toml"
     path.write_text(text)

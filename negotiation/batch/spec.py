@@ -67,7 +67,8 @@ class SweepSpec:
 
     def definition(self) -> dict:
         """What identifies the sweep's rows; workers, backend and scheduler are not part of it."""
-        return {
+        given = {"points": self.points} if self.design == "points" else {}  # an explicit design is its points
+        return given | {
             "scenario_path": self.scenario_path,
             "scenario": self.raw,
             "vary": [asdict(v) for v in self.vary],
@@ -137,7 +138,10 @@ def build_spec(
     design: str = "factorial",
     samples: int | None = None,
     chunk_size: int = 200,
+    points: list[dict] | None = None,
 ) -> SweepSpec:
+    if points is not None:  # an explicit design (e.g. negotiation.uncertainty's Sobol samples)
+        return _explicit(scenario_path, raw, points, seeds, chunk_size)
     if seeds < 1:
         raise SweepError(f"--seeds must be at least 1 (got {seeds})")
     if design not in ("factorial", "lhs"):
@@ -193,3 +197,20 @@ def _latin_hypercube(spec: SweepSpec) -> list[dict]:
         for p, i in zip(points, picks):
             p[c.key] = c.options[int(i)]
     return points
+
+
+def _explicit(scenario_path: str, raw: dict, points: list[dict], seeds: int, chunk_size: int) -> SweepSpec:
+    """A sweep over given points (one value per numeric key each); keys are checked like ``--vary``."""
+    if seeds < 1:
+        raise SweepError(f"--seeds must be at least 1 (got {seeds})")
+    if not points:
+        raise SweepError("an explicit design needs at least one point")
+    varies = []
+    for key in points[0]:
+        base = get_path(raw, key)
+        if isinstance(base, bool) or not isinstance(base, (int, float)):
+            raise SweepError(f"{key}: not a numeric field (its value is {base!r})")
+        values = [p[key] for p in points]
+        varies.append(Vary(key, float(min(values)), float(max(values)), len(points), isinstance(base, int)))
+    points = [dict(p) for p in points]
+    return SweepSpec(scenario_path, raw, tuple(varies), (), seeds, "points", len(points), chunk_size, points)

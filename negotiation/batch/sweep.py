@@ -32,10 +32,11 @@ class SweepSummary:
     ran: int  # runs this call completed
 
 
-def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=200):
+def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=200,
+               points=None):
     raw = read_raw(scenario)
     scenario_from_dict(raw, str(scenario))  # the base scenario must be valid before anything runs
-    return build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size)
+    return build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size, points)
 
 
 def _tasks(spec: SweepSpec, skip: set[int]) -> Iterator[tuple[int, list]]:
@@ -63,13 +64,17 @@ def run_sweep(
     scheduler: str | None = None,
     progress: bool = True,
     chunk_size: int = 200,
+    points: list[dict] | None = None,
 ) -> SweepSummary:
-    """Run (or resume) a sweep into ``out``. Rows do not depend on ``workers``, ``backend`` or resumes."""
+    """Run (or resume) a sweep into ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
+
+    ``points`` (a list of ``{dotted key: value}``) replaces ``vary``/``choose``/``design``: an
+    explicit design such as the Sobol samples of ``negotiation assess``."""
     if backend not in BACKENDS:
         raise SweepError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {workers})")
-    spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size)
+    spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size, points)
     store = SweepStore(out)
     store.open_for(spec)
     done = store.done_chunks()
