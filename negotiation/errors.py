@@ -13,6 +13,9 @@ class ScenarioError(NegotiationError):
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self):  # picklable, so an error raised in a worker process comes back whole
+        return (type(self), (self.source, self.field, self.problem))
+
 
 class SweepError(NegotiationError):
     """A sweep definition or output folder is unusable."""
