@@ -43,6 +43,19 @@ def _fail_batch(exc: NegotiationError) -> None:
     fail(str(exc))
 
 
+def _quiet_dask_logs() -> None:
+    """Dask logs its own reconnect attempts and tracebacks; the command reports the failure in one line."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401  sets up its loggers, which we then quieten
+    except ImportError:
+        return  # run_sweep says which extra to install
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def _json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -77,6 +90,8 @@ def sweep(
     """Sweep parameters and seeds to a resumable Parquet dataset (interrupt and rerun to resume)."""
     from negotiation.batch import run_sweep
 
+    if backend is Backend.dask:
+        _quiet_dask_logs()
     try:
         summary = run_sweep(
             scenario, out_dir, vary or [], choose or [], seeds, samples, design.value, workers, backend.value,

@@ -145,10 +145,6 @@ def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, schedu
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise SweepError("the dask backend needs dask.distributed: pip install 'bcf-negotiation[dask]'") from None
-    import logging
-
-    for name in ("distributed", "tornado"):  # its own shutdown chatter is not our message; errors are
-        logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = client = None
     try:
         try:
