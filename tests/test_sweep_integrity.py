@@ -1,6 +1,7 @@
 """Sweeps you can trust (issues 10 and 12): one schema, a checksummed manifest, no orphans, one-line errors."""
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -473,3 +474,10 @@ def test_readme_documents_the_limits_and_the_out_convention():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"{MAX_POINTS:,}" in readme and "manifest.json" in readme
     assert "--out" in readme and "always a folder" in readme
+
+
+def test_big_sweeps_get_bigger_chunks_so_the_manifest_stays_small():
+    from negotiation.batch.spec import MAX_PARTS, default_chunk_size
+
+    assert default_chunk_size(10_000) == 200 and default_chunk_size(1_000_000) == 200
+    assert math.ceil(10_000_000 / default_chunk_size(10_000_000)) <= MAX_PARTS

@@ -16,6 +16,7 @@ import types
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from pathlib import Path
 
 from negotiation.batch.rows import run_chunk
 from negotiation.errors import NegotiationError, SweepError
@@ -32,13 +33,18 @@ def run_serial(tasks: Iterable[Task], raw: dict, source: str, **_) -> Iterator[t
         yield chunk, run_chunk(raw, source, runs)
 
 
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
 class _Worker:
     """One ``negotiation.batch.worker`` process, fed one chunk at a time over pipes."""
 
     def __init__(self, raw: dict, source: str):
+        env = dict(os.environ)  # the worker imports this very copy of the package, wherever it came from
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "negotiation.batch.worker", str(os.getpid())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env,
         )
         self._send(("scenario", raw, source))
 

@@ -10,6 +10,7 @@ EMA workbench.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,9 +152,13 @@ def _need(module: str, extra: str = "report"):
         raise SweepError(f"this needs {module.split('.')[0]}: pip install 'bcf-negotiation[{extra}]'") from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def plain(text: object) -> str:
-    """Text matplotlib draws as written: a ``$`` in a scenario name must not start mathtext."""
-    return str(text).replace("$", r"\$")
+    """Text matplotlib draws as written: a ``$`` in a scenario name must not start mathtext, and a
+    control character (no font has a glyph for it) is shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", str(text)).replace("$", r"\$")
 
 
 def _tick(v) -> str:

@@ -26,6 +26,13 @@ LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every ti
 # so 100,000 settings cost ~20 s and ~50 MB up front; 10 million runs take days on a laptop.
 MAX_POINTS = 100_000  # settings (combinations of the varied values, or Latin hypercube samples)
 MAX_RUNS = 10_000_000  # settings x seeds
+CHUNK_SIZE = 200  # runs per part: small enough that a kill loses little, large enough to amortise a part
+MAX_PARTS = 5_000  # bigger sweeps get bigger chunks, so the manifest (rewritten per part) stays small
+
+
+def default_chunk_size(total_runs: int) -> int:
+    """200 runs a part up to a million runs; beyond that, chunks grow so there are at most 5,000 parts."""
+    return max(CHUNK_SIZE, math.ceil(total_runs / MAX_PARTS))
 
 
 @dataclass(frozen=True)
@@ -212,11 +219,11 @@ def build_spec(
     seeds: int = 1,
     design: str = "factorial",
     samples: int | None = None,
-    chunk_size: int = 200,
+    chunk_size: int | None = None,
 ) -> SweepSpec:
     if seeds < 1:
         raise SweepError(f"--seeds must be at least 1 (got {seeds})")
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise SweepError(f"chunk_size must be at least 1 (got {chunk_size})")
     if design not in ("factorial", "lhs"):
         raise SweepError(f"--design must be factorial or lhs (got {design!r})")
@@ -246,7 +253,9 @@ def build_spec(
     if len(set(keys)) != len(keys):
         raise SweepError("a key is varied twice")
     shape = " x ".join([str(v.n) for v in varies] + [str(len(c.options)) for c in chooses]) or "1"
-    check_grid_size(grid_size(varies, chooses, design, samples), seeds, shape if design == "factorial" else "samples")
+    n_points = grid_size(varies, chooses, design, samples)
+    check_grid_size(n_points, seeds, shape if design == "factorial" else "samples")
+    chunk_size = chunk_size or default_chunk_size(n_points * seeds)
     spec = SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size)
     points = _factorial(spec) if design == "factorial" else _latin_hypercube(spec)
     return SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size, points)

@@ -38,7 +38,7 @@ class SweepSummary:
                 "ran": self.ran}
 
 
-def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=200):
+def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=None):
     """The sweep's design, every setting validated: nothing has run or been written yet."""
     raw = read_raw(scenario)
     scenario_from_dict(raw, str(scenario))  # the base scenario must be valid before anything runs
@@ -76,11 +76,12 @@ def run_sweep(
     backend: str = "processes",
     scheduler: str | None = None,
     progress: bool = True,
-    chunk_size: int = 200,
+    chunk_size: int | None = None,
     messages: Callable[[str], None] = _to_stderr,
 ) -> SweepSummary:
     """Run (or resume) a sweep into the folder ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
 
+    ``chunk_size`` (runs per part) defaults to 200, more for sweeps above a million runs.
     Works from a plain script (no ``if __name__ == "__main__"`` guard needed). Progress and
     one-line notices (parts found damaged and run again) go to stderr, or to ``messages``.
     Raises :class:`SweepError` for bad input, and :class:`BackendError` (a ``SweepError``) when the
