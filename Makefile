@@ -2,18 +2,16 @@
 PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
-SCENARIO ?= scenarios/oxfordshire_2014.toml
+SCENARIO ?= oxfordshire_2014
 
-.PHONY: setup run test app bench clean
+.PHONY: setup run test lint app bench lock clean
+export UV_PYTHON_DOWNLOADS := never
 
-$(BIN)/python:
+# Everything (all extras), pinned by constraints.txt; uv if available, else pip (see scripts/install).
+$(VENV)/.installed: pyproject.toml constraints.txt scripts/install
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.installed: pyproject.toml scripts/fetch_solara_assets.py | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python scripts/fetch_solara_assets.py
+	scripts/install $(VENV) $(PYTHON)
+	$(BIN)/negotiation fetch-assets
 	touch $@
 
 setup: $(VENV)/.installed
@@ -25,6 +23,11 @@ test: setup
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
+# Lint (ruff) and types (mypy) over negotiation/; the settings are in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check negotiation tests scripts
+	$(BIN)/mypy
+
 app: setup
 	$(BIN)/negotiation app
 
@@ -33,5 +36,9 @@ bench: setup
 	$(BIN)/python benchmarks/app_step.py
 	$(BIN)/python benchmarks/sweep.py
 
+# Re-pin every dependency (all extras) to the newest versions that fit pyproject.toml.
+lock:
+	uv pip compile pyproject.toml --all-extras --universal --python-version 3.12 -q -o constraints.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist

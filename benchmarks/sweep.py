@@ -37,8 +37,8 @@ def child(mode: str, runs: int) -> dict:
     nb, nn = axes(runs)
     t0 = time.perf_counter()
     if mode == "batch_run":
-        import numpy as np
         import mesa
+        import numpy as np
 
         from negotiation.model import NegotiationModel
 

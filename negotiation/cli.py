@@ -1,48 +1,100 @@
 """The ``negotiation`` command: thin, it parses, calls the library and prints.
 
-Any bad input ends with one line on stderr and exit code 2, never a traceback.
+Any bad input ends with one line on stderr and exit code 2, never a traceback. Results go to stdout,
+progress and messages to stderr; every command that prints results takes ``--json``. Colour follows
+the terminal: none when piped or when ``NO_COLOR`` is set, and text lines are never wrapped.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from negotiation.errors import NegotiationError
+from negotiation.errors import NegotiationError, ScenarioError, one_line
+from negotiation.limits import MAX_ROUNDS
+
+if TYPE_CHECKING:
+    from negotiation.result import NegotiationResult
+    from negotiation.scenario import Scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0] if __doc__ else None)
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Piped, rich would assume 80 columns and squeeze tables; give them room (COLUMNS still wins).
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+SCENARIO_HELP = "Scenario TOML file, or a shipped scenario's name (see: negotiation scenarios)"
 OUTCOME_STYLE = {"approved": "bold green", "not_approved": "bold yellow", "deadlock": "bold red"}
 OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK"}
 
 
-def fail(message: str) -> None:
-    err.print(f"error: {message}", soft_wrap=True)
+def error_lines(problem: NegotiationError | str) -> None:
+    """Each problem on its own line on stderr, as plain text (a value such as ``[/x]`` is not markup)."""
+    lines = problem.lines() if isinstance(problem, ScenarioError) else str(problem).splitlines() or [""]
+    sys.stderr.write("".join(f"error: {one_line(line)}\n" for line in lines))
+    sys.stderr.flush()
+
+
+def fail(message: NegotiationError | str) -> NoReturn:
+    """Bad input: one line per problem naming the file, the field and the value; exit code 2."""
+    error_lines(message)
     raise typer.Exit(2)
 
 
-def _load(path: Path, sets: list[str] | None):
+def _load(path: Path, sets: list[str] | None) -> Scenario:
     from negotiation.scenario import load_scenario
 
     return load_scenario(path, sets or None)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from negotiation import __version__
+
+        out.print(f"negotiation {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Options before the command."""
+
+
+@app.command(name="scenarios")
+def list_scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list")] = False,
+) -> None:
+    """List the shipped scenarios: any command takes one of these names in place of a file."""
+    from negotiation.catalogue import describe
+
+    rows = describe()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    width = max((len(r["name"]) for r in rows), default=0)
+    for r in rows:
+        out.print(f"{r['name']:<{width}}  {r['title']}", markup=False)
+
+
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
-    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
-    rounds: Annotated[Optional[int], typer.Option(min=1, max=500, help="Deadline in rounds (default: the scenario's)")] = None,
+    scenario: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (0 or more)")] = 0,
+    rounds: Annotated[Optional[int], typer.Option(min=1, max=MAX_ROUNDS, help="Deadline in rounds (default: the scenario's)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE, dotted path")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-):
+) -> None:
     """Run one negotiation and show it round by round, then the outcome and why."""
     try:
         spec = _load(scenario, set_)
@@ -50,7 +102,7 @@ def run(
 
         result = run_scenario(spec, seed=seed, rounds=rounds)
     except NegotiationError as exc:
-        fail(str(exc))
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return
@@ -58,32 +110,33 @@ def run(
 
 
 def _print_run(result) -> None:
-    out.print(f"[bold]{result.scenario}[/bold]  seed {result.seed}")
+    # Names and reasons come from the scenario file: escaped, so "[/x]" in a name is text, not markup.
+    out.print(f"[bold]{escape(result.scenario)}[/bold]  seed {result.seed}")
     for h in result.history:
         p = h["plan"]
         out.print(
-            f"\n[bold]Round {h['round']}[/bold]: {h['proposer']} proposes a £{p['fund_total']:.1f}m fund, "
+            f"\n[bold]Round {h['round']}[/bold]: {escape(h['proposer'])} proposes a £{p['fund_total']:.1f}m fund, "
             f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
             f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
         )
         for org, reason in h["rejected"].items():
-            out.print(f"  [red]✗[/red] {reason}")
+            out.print(f"  [red]✗[/red] {escape(reason)}")
         if h["accepted"]:
-            out.print(f"  [green]✓[/green] accepted by {', '.join(h['accepted'])}")
+            out.print(f"  [green]✓[/green] accepted by {escape(', '.join(h['accepted']))}")
     style = OUTCOME_STYLE[result.outcome]
     out.print(f"\n[{style}]{OUTCOME_TEXT[result.outcome]}[/{style}] after {result.rounds} round(s)")
     if result.failed_conditions:
         out.print("Failed conditions: " + ", ".join(result.failed_conditions))
     if result.blockers:
-        out.print("Blocked by: " + ", ".join(result.blockers))
+        out.print("Blocked by: " + escape(", ".join(result.blockers)))
     for reason in result.reasons:
-        out.print(f"  • {reason}")
+        out.print(f"  • {escape(reason)}")
     table = Table(title="Each organisation after the plan (£m per year)")
     for col in ("organisation", "kind", "pays in", "net money", "utility", "no deal", "signed"):
         table.add_column(col)
     for org_id, o in result.organisations.items():
         table.add_row(
-            o["name"], o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
+            escape(o["name"]), o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
             f"{o['utility']:+.1f}", f"{o['reservation']:+.1f}", "yes" if o["accepted"] else "no",
         )
     out.print(table)
@@ -91,21 +144,22 @@ def _print_run(result) -> None:
 
 @app.command()
 def explain(
-    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")],
+    scenario: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-):
+) -> None:
     """Derive the figures the Oxfordshire paper quotes from a scenario's inputs."""
-    from negotiation.explain import LABELS, explain as derive
+    from negotiation.explain import LABELS
+    from negotiation.explain import explain as derive
 
     try:
         figures = derive(_load(scenario, set_))
     except NegotiationError as exc:
-        fail(str(exc))
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
-    table = Table(title=f"Derived figures: {figures['scenario']}")
+    table = Table(title=f"Derived figures: {escape(figures['scenario'])}")
     table.add_column("figure")
     table.add_column("value", justify="right")
     for key, (label, unit) in LABELS.items():
@@ -114,30 +168,41 @@ def explain(
     out.print(table)
 
 
+def _usage_error_base() -> type[Exception]:
+    """The base class of the parser's errors, from public names only: recent typer vendors click and
+    raises its own ``typer.TyperException`` family; older typer raises click's ``ClickException``."""
+    base = getattr(typer, "TyperException", None)
+    if isinstance(base, type) and issubclass(base, Exception):
+        return base
+    import click
+
+    return click.ClickException
+
+
 def main() -> None:
-    import negotiation.cli_app  # noqa: F401  registers app
+    """Entry point of the ``negotiation`` command."""
+    import negotiation.cli_app  # noqa: F401  registers app and fetch-assets
     import negotiation.cli_batch  # noqa: F401  registers sweep, compare and report
 
-    # Typer bundles its own copy of click; its exceptions live here, not in the click package.
-    from typer._click import exceptions as cx
-
     try:
-        code = app(standalone_mode=False)  # returns a command's exit code instead of exiting
-    except cx.NoArgsIsHelpError as exc:  # bare `negotiation`: show the help
-        typer.echo(exc.ctx.get_help())
-        sys.exit(0)
-    except cx.UsageError as exc:  # a bad option, argument or command: one line, exit 2
-        command = exc.ctx.command_path if exc.ctx else "negotiation"
-        err.print(f"error: {command}: {exc.format_message()} (see {command} --help)", soft_wrap=True)
-        sys.exit(2)
-    except cx.ClickException as exc:
-        err.print(f"error: {exc.format_message()}", soft_wrap=True)
+        # Bare `negotiation` shows the help once, whatever typer's version does with no arguments.
+        code = app(args=sys.argv[1:] or ["--help"], standalone_mode=False)  # returns the exit code
+    except _usage_error_base() as exc:
+        ctx = getattr(exc, "ctx", None)  # usage errors carry the command's context
+        if type(exc).__name__ == "NoArgsIsHelpError":  # typer has shown the help already
+            sys.exit(0)
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if ctx is not None:  # a bad option, argument or command: one line, exit 2
+            command = ctx.command_path
+            error_lines(f"{command}: {one_line(message)} (see {command} --help)")
+        else:
+            error_lines(one_line(message))
         sys.exit(2)
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
     except NegotiationError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc}", soft_wrap=True)
+        error_lines(exc)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 

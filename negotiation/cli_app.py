@@ -1,26 +1,30 @@
-"""``negotiation app``: serve the Solara workshop app (viz/app.py) on loopback unless told otherwise."""
+"""``negotiation app`` and ``negotiation fetch-assets``: the Solara workshop app, served on loopback.
+
+The app is the module ``negotiation.viz.app``: installed from the wheel it is a real subpackage, and in
+a checkout ``negotiation`` maps that name onto the top-level viz/ folder, so one command serves both.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from pathlib import Path
+from importlib.util import find_spec
 from typing import Annotated
 
 import typer
 
+from negotiation import assets
 from negotiation.cli import app, fail
 
-APP = Path(__file__).resolve().parents[1] / "viz" / "app.py"
+APP_MODULE = "negotiation.viz.app"
 
 
 def app_environment() -> dict[str, str]:
-    """Telemetry off; Solara's asset cache where set-up filled it (see scripts/fetch_solara_assets.py)."""
+    """Telemetry off; Solara's asset cache where ``negotiation fetch-assets`` filled it."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(Path(sys.prefix) / "share" / "solara" / "cdn"))
-    root = str(APP.parents[1])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(assets.default_cache_dir()))
     return env
 
 
@@ -28,14 +32,33 @@ def app_environment() -> dict[str, str]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback unless you mean to share it")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0 picks a free one)")] = 8765,
-):
+) -> None:
     """Serve the workshop app in a browser: step through rounds, move sliders, play an organisation."""
-    if not APP.exists():
-        fail(f"{APP}: the app is missing (run from a checkout of the project)")
-    command = [sys.executable, "-m", "solara", "run", str(APP), "--host", host, "--port", str(port),
+    try:
+        found = find_spec(APP_MODULE) is not None
+    except ImportError:
+        found = False
+    if not found:
+        fail(f"{APP_MODULE}: the app is missing from this installation (reinstall bcf-negotiation)")
+    command = [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host, "--port", str(port),
                "--production", "--no-open", "--log-level", "warning"]
     typer.echo(f"Serving the app on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     sys.stderr.flush()
     # Become the server (no parent left behind): stopping this process stops the app.
-    os.chdir(APP.parents[1])
     os.execve(sys.executable, command, app_environment())
+
+
+@app.command(name="fetch-assets")
+def fetch_assets(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the cached folders as one JSON object")] = False,
+) -> None:
+    """Fetch Solara's JavaScript and CSS from the npm registry once, so the app works offline."""
+    into = assets.cache_dir()
+    try:
+        done = assets.fetch_all(into, report=None if as_json else lambda line: typer.echo(line, err=True))
+    except OSError as exc:
+        fail(f"could not fetch Solara's assets from {assets.registry()} into {into}: {exc}")
+    if as_json:
+        sys.stdout.write(json.dumps({"cache": str(into), "packages": [str(p.relative_to(into)) for p in done]}, indent=2) + "\n")
+    else:
+        typer.echo(f"{len(done)} packages cached in {into}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,14 +21,23 @@ from rich.table import Table
 
 from negotiation.cli import app, err, fail, out
 from negotiation.errors import NegotiationError
+from negotiation.extras import MissingExtra, require
 
 
-class Design(str, Enum):
+def need(extra: str, *modules: str) -> None:
+    """Stop with one line naming the extra to install (exit 2) if a module this command needs is missing."""
+    try:
+        require(extra, *modules)
+    except MissingExtra as exc:
+        fail(str(exc))
+
+
+class Design(StrEnum):
     factorial = "factorial"
     lhs = "lhs"
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     processes = "processes"
     dask = "dask"
     serial = "serial"
@@ -88,20 +97,32 @@ def sweep(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object")] = False,
 ):
     """Sweep parameters and seeds to a resumable Parquet dataset (interrupt and rerun to resume)."""
+    if backend == "dask":
+        need("dask", "dask", "distributed")
     from negotiation.batch import run_sweep
 
     if backend is Backend.dask:
         _quiet_dask_logs()
     try:
         summary = run_sweep(
-            scenario, out_dir, vary or [], choose or [], seeds, samples, design.value, workers, backend.value,
-            scheduler, progress=not quiet, messages=lambda m: err.print(f"note: {m}", soft_wrap=True),
+            scenario,
+            out_dir,
+            vary or [],
+            choose or [],
+            seeds,
+            samples,
+            design.value,
+            workers,
+            backend.value,
+            scheduler,
+            progress=not quiet,
+            messages=lambda m: err.print(f"note: {m}", soft_wrap=True),
         )
     except NegotiationError as exc:
         _fail_batch(exc)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are saved in {out_dir}; run the same command to resume")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     if as_json:
         _print_json(summary.to_dict())
         return
@@ -122,11 +143,16 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="Print the table and the files as one JSON object")] = False,
 ):
     """Compare scenarios: outcome shares with 95% intervals, rounds to sign-off, fund and burden by kind."""
-    from negotiation.batch.compare import OUTCOMES, compare as run_compare, save_comparison
+    need("report", "matplotlib", "openpyxl")
+    from negotiation.batch.compare import OUTCOMES, save_comparison
+    from negotiation.batch.compare import compare as run_compare
 
     if out_dir.suffix.lower() in (".csv", ".xlsx", ".png"):
-        err.print(f"note: --out is a folder now; writing {out_dir.with_suffix('')}.csv, .xlsx and .png as before "
-                  f"(give a folder, e.g. --out {out_dir.parent}, to get comparison.csv there)", soft_wrap=True)
+        err.print(
+            f"note: --out is a folder now; writing {out_dir.with_suffix('')}.csv, .xlsx and .png as before "
+            f"(give a folder, e.g. --out {out_dir.parent}, to get comparison.csv there)",
+            soft_wrap=True,
+        )
     try:
         table = run_compare([str(p) for p in scenarios], seeds)
         paths = save_comparison(table, out_dir)
@@ -144,8 +170,12 @@ def compare(
     for _, r in table.iterrows():
         shares = [f"{r[f'{o}_share']:.0%} ({r[f'{o}_ci_low']:.0%}–{r[f'{o}_ci_high']:.0%})" for o in OUTCOMES]
         view.add_row(
-            r["scenario"], *shares, f"{r['median_rounds_to_sign_off']:.0f}", f"{r['median_fund_total']:.1f}",
-            f"{r['mean_contribution_ccg']:.1f}", f"{r['mean_contribution_council']:.1f}",
+            r["scenario"],
+            *shares,
+            f"{r['median_rounds_to_sign_off']:.0f}",
+            f"{r['median_fund_total']:.1f}",
+            f"{r['mean_contribution_ccg']:.1f}",
+            f"{r['mean_contribution_council']:.1f}",
         )
     out.print(view)
     err.print("Saved: " + ", ".join(str(p) for p in paths), soft_wrap=True)
@@ -162,30 +192,41 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as one JSON object")] = False,
 ):
     """Outcome rates by each varied figure, an approval heatmap and what drives deadlock, as HTML + PNG."""
+    need("report", "matplotlib", "sklearn")
     from negotiation.batch.report import build_report
 
     if out_dir is not None and out_dir.suffix.lower() in (".html", ".htm"):
-        err.print(f"note: --out is a folder now; writing {out_dir} as before (give a folder to get "
-                  "report.html there)", soft_wrap=True)
+        err.print(
+            f"note: --out is a folder now; writing {out_dir} as before (give a folder to get report.html there)",
+            soft_wrap=True,
+        )
     try:
         findings = build_report(sweep_dir, out_dir, x, y)
     except NegotiationError as exc:
         _fail_batch(exc)
     if as_json:
         box = findings["deadlock_box"]
-        _print_json({
-            "report": str(findings["report"]),
-            "pngs": [str(p) for p in findings["pngs"]],
-            "runs": len(findings["rows"]),
-            "overall": findings["overall"],
-            "deadlock_sentence": findings["deadlock_sentence"],
-            "deadlock_box": None if box is None else {
-                "conditions": [list(c) for c in box.conditions], "density": box.density,
-                "coverage": box.coverage, "runs": box.runs,
-            },
-            "rates": {key: {str(k): v for k, v in rates.to_dict(orient="index").items()}
-                      for key, rates in findings["rates"].items()},
-        })
+        _print_json(
+            {
+                "report": str(findings["report"]),
+                "pngs": [str(p) for p in findings["pngs"]],
+                "runs": len(findings["rows"]),
+                "overall": findings["overall"],
+                "deadlock_sentence": findings["deadlock_sentence"],
+                "deadlock_box": None
+                if box is None
+                else {
+                    "conditions": [list(c) for c in box.conditions],
+                    "density": box.density,
+                    "coverage": box.coverage,
+                    "runs": box.runs,
+                },
+                "rates": {
+                    key: {str(k): v for k, v in rates.to_dict(orient="index").items()}
+                    for key, rates in findings["rates"].items()
+                },
+            }
+        )
         return
     out.print(findings["deadlock_sentence"], soft_wrap=True)
     err.print(f"Report: {findings['report']}", soft_wrap=True)

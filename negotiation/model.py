@@ -16,12 +16,13 @@ from __future__ import annotations
 import mesa
 
 from negotiation.agents import OrganisationAgent
+from negotiation.limits import check_rounds, check_seed
 from negotiation.domain.evaluation import evaluate
 from negotiation.network import relationships
-from negotiation.recording import RoundCollector
 from negotiation.protocol.outcome import Outcome, decide
 from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation
 from negotiation.protocol.records import Response, RoundRecord
+from negotiation.recording import RoundCollector
 from negotiation.scenario import Scenario, load_scenario_cached
 from negotiation.strategies import make_strategy
 
@@ -45,14 +46,14 @@ class NegotiationModel(mesa.Model):
         self, scenario: Scenario | str, seed: int | None = 0, rounds: int | None = None, human_players=(),
         overrides: dict | None = None,
     ):
-        super().__init__(rng=seed)
+        super().__init__(rng=check_seed(seed, "NegotiationModel"))
         if not isinstance(scenario, Scenario):
             scenario = load_scenario_cached(str(scenario), overrides)
         elif overrides:
             raise ValueError("overrides apply to scenario files; pass a path")
         self.spec = scenario
         self.seed = seed
-        self.deadline = int(rounds or scenario.rules.deadline_rounds)
+        self.deadline = check_rounds(rounds, "NegotiationModel") if rounds else scenario.rules.deadline_rounds
         self.evaluation = evaluate(scenario)
         self.network, self.trust = relationships(scenario)
         self._trust_rows = self.trust.tolist()
@@ -191,7 +192,7 @@ class NegotiationModel(mesa.Model):
         agent.accepted, agent.reason = accepted, reason
         return response
 
-    def run(self) -> "NegotiationModel":
+    def run(self) -> NegotiationModel:
         while not self.finished:
             self.step()
         return self

@@ -14,7 +14,7 @@ from negotiation.model import NegotiationModel
 @dataclass
 class NegotiationResult:
     scenario: str
-    seed: int
+    seed: int | None  # None: the model drew its own
     outcome: str  # approved | not_approved | deadlock
     signed_off: bool
     rounds: int
@@ -31,6 +31,7 @@ class NegotiationResult:
     @cached_property
     def history(self) -> list[dict]:
         """Each round: proposer, the plan, who accepted, and each rejection's reason."""
+        assert self.model is not None, "a result built without its model has no history"
         ev = self.model.evaluation
         return [
             {
@@ -46,16 +47,19 @@ class NegotiationResult:
     @property
     def model_data(self) -> pd.DataFrame:
         """Per round: proposer, fund total and its gaps to the minimum and to the social-care need (£m)."""
+        assert self.model is not None
         return self.model.datacollector.get_model_vars_dataframe()
 
     @property
     def agent_data(self) -> pd.DataFrame:
         """Per round and organisation: offer (£m it would pay in), aspiration, utility, accepted."""
+        assert self.model is not None
         df = self.model.datacollector.get_agent_vars_dataframe().reset_index()
         return df.rename(columns={"Step": "step", "AgentID": "agent_id"})
 
     def benchmarks(self) -> dict:
         """Nash and Kalai–Smorodinsky plans over the zone of agreement, and this agreement's efficiency."""
+        assert self.model is not None and self.model.outcome is not None
         return benchmarks(self.model.evaluation, self.model.outcome.plan_index)
 
     def burden(self) -> dict[str, float]:
@@ -68,8 +72,15 @@ class NegotiationResult:
             out[kind] = round(out.get(kind, 0.0) + paid, 4)
         return out
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the verdict, the reasons in sentences and each organisation's position."""
+        from negotiation.result_html import result_html
+
+        return result_html(self)
+
     def to_dict(self, with_history: bool = True) -> dict:
-        out = {
+        assert self.model is not None and self.model.outcome is not None
+        out: dict = {
             "scenario": self.scenario,
             "seed": self.seed,
             "outcome": self.outcome,
@@ -93,6 +104,7 @@ class NegotiationResult:
 
 def collect(model: NegotiationModel) -> NegotiationResult:
     ev, outcome = model.evaluation, model.outcome
+    assert outcome is not None, "collect() needs a finished model"
     plan = outcome.plan_index
     final = model.history[-1]
     organisations = {}

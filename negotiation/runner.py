@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from negotiation.limits import check_rounds, check_seed
 from negotiation.model import NegotiationModel
 from negotiation.result import NegotiationResult, collect
 from negotiation.scenario import Scenario, load_scenario
@@ -14,9 +15,15 @@ def run_scenario(
 ) -> NegotiationResult:
     """Run one negotiation to its end.
 
+    ``rounds`` (the deadline) is at most 500 (:data:`negotiation.limits.MAX_ROUNDS`) and ``seed`` a
+    whole number 0 or more; anything else raises :class:`~negotiation.errors.ScenarioError`.
+
     >>> run_scenario("scenarios/baseline_agreement.toml", seed=1).outcome
     'approved'
     """
+    seed = check_seed(seed, "run_scenario")
+    if rounds is not None:
+        rounds = check_rounds(rounds, "run_scenario")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:

@@ -8,7 +8,6 @@ half-way through a sweep. Money is £m per year unless a field says otherwise.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
@@ -17,26 +16,51 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from negotiation.errors import ScenarioError
+from negotiation.catalogue import resolve
+from negotiation.errors import ScenarioError, show_value
+from negotiation.limits import (
+    MAX_ADMISSIONS, MAX_FILE_BYTES, MAX_GBP_PER_ADMISSION, MAX_MONEY_M, MAX_NESTING, MAX_ROUNDS, MAX_TEXT, MIN_MRET_RATE,
+    MIN_TARIFF, check_nesting, check_size, read_scenario_bytes,
+)
+from negotiation.overrides import apply_overrides, get_path, parse_assignment, parse_value, set_path  # noqa: F401 (re-exported)
 from negotiation.strategies import STRATEGIES
 
 Kind = Literal["ccg", "council", "acute_trust", "community_trust"]
-Money = Annotated[float, Field(ge=0.0)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY_M)]  # £m per year
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-ORG_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+Admissions = Annotated[float, Field(ge=1.0, le=MAX_ADMISSIONS)]  # emergency admissions a year
+PerAdmission = Annotated[float, Field(ge=0.0, le=MAX_GBP_PER_ADMISSION)]  # £ per admission
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+ORG_ID = re.compile(r"[a-z][a-z0-9_]*")  # matched with fullmatch: no trailing newline slips through
+# Names the results use for someone other than an organisation: negotiation.model.CHAIR, the HWB
+# chair who proposes under the mediator protocol. An organisation with such an id would be confused with it.
+RESERVED_IDS = frozenset({"chair"})
+
+
+def _org_id(value: str) -> str:
+    if not ORG_ID.fullmatch(value):
+        raise ValueError(f"organisation id {value!r} must be lower-case letters, digits and _, starting with a letter")
+    if value in RESERVED_IDS:
+        raise ValueError(f"organisation id {value!r} is reserved (the results use it for the HWB chair)")
+    return value
+
+
+OrgId = Annotated[str, AfterValidator(_org_id)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=False)
+    # strict: a number must be a number, a flag true or false (TOML's own types); pydantic's strict
+    # mode still accepts a whole number where a float is expected (budget = 646).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Info(_Strict):
-    name: str
-    area: str = ""
-    year: str = ""
-    description: str = ""
+    name: Text
+    area: Text = ""
+    year: Text = ""
+    description: Annotated[str, Field(max_length=10 * MAX_TEXT)] = ""
 
 
 class Rules(_Strict):
@@ -45,9 +69,11 @@ class Rules(_Strict):
     minimum_fund: Money  # £m: the area's minimum pooled amount, existing + new money
     asc_protection_min: Money = 0.0  # £m of new money a plan must spend protecting adult social care
     national_admissions_target: Annotated[float, Field(ge=0.0, le=0.5)] = 0.035  # cut on last year
-    mret_rate: Fraction = 0.3  # share of tariff paid for emergency admissions above the baseline
+    # share of tariff paid for emergency admissions above the baseline; at least 1%, since at 0 cutting
+    # admissions above the baseline releases no cash at all (the policy never went below 30%)
+    mret_rate: Annotated[float, Field(ge=MIN_MRET_RATE, le=1.0)] = 0.3
     p4p_fraction: Fraction = 0.26  # share of the fund paid only if the admissions target is met
-    deadline_rounds: Annotated[int, Field(ge=1, le=500)] = 12
+    deadline_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = 12
     protocol: Literal["rotating", "mediator"] = "rotating"
     trust_effect: Fraction = 0.5  # how far full trust lowers what one asks of a partner's proposal
     pooling_friction: Fraction = 0.1  # value lost on each £ pooled but not spent on schemes
@@ -57,15 +83,15 @@ class Rules(_Strict):
 class Activity(_Strict):
     """The area's emergency (non-elective) activity and what schemes can do to it."""
 
-    admissions_last_year: Annotated[float, Field(gt=0.0)]
-    admissions_this_year: Annotated[float, Field(gt=0.0)]  # forecast outturn
-    baseline_admissions: Annotated[float, Field(ge=0.0)]  # MRET baseline volume
-    tariff: Annotated[float, Field(gt=0.0)]  # £ per admission, full tariff
+    admissions_last_year: Admissions
+    admissions_this_year: Admissions  # forecast outturn
+    baseline_admissions: Annotated[float, Field(ge=0.0, le=MAX_ADMISSIONS)]  # MRET baseline volume
+    tariff: Annotated[float, Field(ge=MIN_TARIFF, le=MAX_GBP_PER_ADMISSION)]  # £ per admission, full tariff
     achievable_reduction: Fraction  # share of this year's activity the area can credibly avoid with no new schemes
     reduction_per_scheme: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # extra share avoided per £m of schemes
     max_reduction: Fraction = 0.15
     acute_marginal_cost: Fraction = 0.4  # short-run cost the hospital sheds per admission avoided, share of tariff
-    community_cost_per_admission: Money = 0.0  # £ of community work per admission avoided
+    community_cost_per_admission: PerAdmission = 0.0  # £ of community work per admission avoided
     asc_spillover: Fraction = 0.5  # £ of NHS cost avoided per £ of social care protected
 
     @model_validator(mode="after")
@@ -80,17 +106,17 @@ class Activity(_Strict):
 class Organisation(_Strict):
     """One organisation's money and duties (DESIGN.md §2)."""
 
-    name: str
+    name: Text
     kind: Kind
     budget: Money  # £m per year
     committed_spend: Money  # £m already committed before any new pooling
     savings_obligation: Money = 0.0  # £m it must still deliver this year
-    required_surplus: float = 0.0  # £m its statutory duty demands (0 = break even / balanced budget)
+    required_surplus: Annotated[float, Field(ge=-MAX_MONEY_M, le=MAX_MONEY_M)] = 0.0  # £m its statutory duty demands (0 = break even / balanced budget)
     existing_pooled: Money = 0.0  # £m already pooled or transferred; counts towards the fund
     asc_need: Money = 0.0  # £m of new money adult social care needs this year (councils only)
     activity_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0  # share of its kind's activity
     intervention_cost: Money = 0.0  # £m-equivalent cost to it of no approved plan
-    strategy: str = "linear"
+    strategy: Text = "linear"
     beta: Annotated[float, Field(gt=0.0, le=50.0)] | None = None
     breach_duty: bool = False  # the strategy accepts breaching its statutory duty
 
@@ -114,25 +140,21 @@ class Organisation(_Strict):
 
 
 class Relationship(_Strict):
-    a: str
-    b: str
+    a: Text
+    b: Text
     trust: Fraction = 0.5
-    kind: str = "partnership"
+    kind: Text = "partnership"
 
 
 class Scenario(_Strict):
     scenario: Info
     rules: Rules
     activity: Activity
-    organisations: dict[str, Organisation]
+    organisations: dict[OrgId, Organisation]
     relationships: list[Relationship] = []
 
     @model_validator(mode="after")
     def _cross_checks(self):
-        ids = list(self.organisations)
-        for org_id in ids:
-            if not ORG_ID.match(org_id):
-                raise ValueError(f"organisation id {org_id!r} must be lower-case letters, digits and _")
         kinds = [o.kind for o in self.organisations.values()]
         for needed in ("ccg", "council"):
             if needed not in kinds:
@@ -140,9 +162,9 @@ class Scenario(_Strict):
         for i, rel in enumerate(self.relationships):
             for end in (rel.a, rel.b):
                 if end not in self.organisations:
-                    raise ValueError(f"relationships[{i}] names unknown organisation {end!r}")
+                    raise ValueError(f"relationships.{i} names unknown organisation {end!r}")
             if rel.a == rel.b:
-                raise ValueError(f"relationships[{i}] links {rel.a!r} to itself")
+                raise ValueError(f"relationships.{i} links {rel.a!r} to itself")
         if self.activity.baseline_admissions > self.activity.admissions_this_year * 2:
             raise ValueError("activity.baseline_admissions is more than twice this year's admissions")
         return self
@@ -163,65 +185,103 @@ class Scenario(_Strict):
 
 # ---------------------------------------------------------------- loading
 
+MAX_LISTED = 20  # problems listed for one file; a file with more is probably not a scenario at all
+
+
+def _part(p: Any) -> str:
+    """One element of a dotted key, quoted (TOML style) when it is not a plain name."""
+    text = str(p)
+    return text if re.fullmatch(r"[A-Za-z0-9_-]+", text) else json.dumps(text, ensure_ascii=False)
+
 
 def _loc(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+    return ".".join(_part(p) for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
 
 
-def _pydantic_to_scenario_error(source: str, err: ValidationError) -> ScenarioError:
-    first = err.errors()[0]
-    field = _loc(first["loc"])
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif first["type"] == "missing":
-        msg = "missing required field"
-    elif "input" in first and not isinstance(first["input"], dict) and "got " not in msg and repr(first["input"]) not in msg:
-        msg = f"{msg} (got {first['input']!r})"
-    return ScenarioError(source, field, msg)
+def _problem(e: dict) -> str:
+    kind, msg = e["type"], e["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required field"
+    if "input" in e and not isinstance(e["input"], dict):
+        value = e["input"]
+        if "got " not in msg and not (isinstance(value, str) and repr(value) in msg):
+            msg = f"{msg} (got {show_value(value)})"
+        if kind == "string_type" and isinstance(e["input"], (int, float)):
+            msg += '; write text in quotes, e.g. "2015"'
+    return msg
 
 
-def _check_finite(source: str, value: Any, path: str = "") -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ScenarioError(source, path, f"must be a finite number (got {value})")
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _check_finite(source, v, f"{path}.{k}" if path else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_finite(source, v, f"{path}[{i}]")
+def _non_finite(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every NaN or infinity in a raw scenario, by dotted path (lists by index: relationships.0.trust)."""
+    found, stack = [], [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            found.append((where, f"must be a finite number (got {node})"))
+        elif isinstance(node, dict):
+            stack.extend((f"{where}.{_part(k)}" if where else _part(k), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in reversed(list(enumerate(node))))
+    return found
+
+
+def _listing(source: str, problems: list[tuple[str, str]]) -> ScenarioError:
+    """One error carrying every problem found, one per field, at most :data:`MAX_LISTED`."""
+    seen: dict[str, str] = {}
+    for field, problem in problems:  # one line per field: the first problem found with it
+        seen.setdefault(field, problem)
+    listed = list(seen.items())
+    if len(listed) > MAX_LISTED:
+        listed = listed[:MAX_LISTED] + [("", f"and {len(listed) - MAX_LISTED} more problems")]
+    (field, problem), *more = listed
+    return ScenarioError(source, field, problem, more)
 
 
 def scenario_from_dict(raw: dict, source: str = "<scenario>") -> Scenario:
-    _check_finite(source, raw)
+    """Validate a raw scenario (as TOML gives it); every problem found is reported, one line each."""
+    check_nesting(source, raw)
+    problems: list[tuple[str, str]] = []
     try:
         return Scenario.model_validate(raw)
     except ValidationError as err:
-        raise _pydantic_to_scenario_error(source, err) from None
+        problems = [(_loc(e["loc"]), _problem(e)) for e in err.errors()]
+    non_finite = dict(_non_finite(raw))  # clearer than pydantic's words, and found in unknown keys too
+    reported = {field for field, _ in problems}
+    problems = [(field, non_finite.get(field, problem)) for field, problem in problems]
+    inside = [p for p in non_finite.items() if not any(p[0] == f or p[0].startswith(f"{f}.") for f in reported if f)]
+    raise _listing(source, problems + inside)  # a NaN inside a value already refused is not news
 
 
 def read_raw(path: str | Path) -> dict:
-    path = Path(path)
+    """The raw contents of a scenario file: a regular file of at most 256 KB of UTF-8 TOML."""
+    path = resolve(path)  # a shipped scenario's name (``oxfordshire_2014``) works wherever a path does
     source = str(path)
-    if not path.exists():
-        raise ScenarioError(source, "", "no such file")
-    if path.is_dir():
-        raise ScenarioError(source, "", "is a folder, not a scenario file")
+    data = read_scenario_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, "", f"cannot be read ({exc.__class__.__name__})") from None
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, "", f"not a text file (UTF-8): byte {exc.start} cannot be decoded") from None
     return parse_toml(text, source)
 
 
 def parse_toml(text: str, source: str) -> dict:
+    if len(text) > MAX_FILE_BYTES // 4:  # only long texts can be over the limit in bytes
+        check_size(source, len(text.encode("utf-8", "surrogatepass")))
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         problem = str(exc)
         if "Cannot overwrite" in problem or "Cannot declare" in problem:
             problem = f"a key or organisation id is defined twice ({problem})"
         raise ScenarioError(source, "", f"not valid TOML: {problem}") from None
+    except RecursionError:
+        raise ScenarioError(source, "", f"tables or lists nested more than {MAX_NESTING} levels deep") from None
+    except ValueError as exc:  # e.g. a whole number of more than 4,300 digits
+        raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
+    check_nesting(source, raw)
+    return raw
 
 
 def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
@@ -234,58 +294,6 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
     if overrides:
         raw = apply_overrides(raw, overrides, str(path))
     return scenario_from_dict(raw, str(path))
-
-
-def parse_value(text: str) -> Any:
-    """A ``--set`` value: TOML syntax if it parses (numbers, booleans), else a bare string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def parse_assignment(item: str, source: str = "--set") -> tuple[str, Any]:
-    if "=" not in item:
-        raise ScenarioError(source, item, "expected KEY=VALUE")
-    key, _, value = item.partition("=")
-    key = key.strip()
-    if not key:
-        raise ScenarioError(source, item, "empty key")
-    return key, parse_value(value.strip())
-
-
-def apply_overrides(raw: dict, overrides: list[str] | dict[str, Any], source: str) -> dict:
-    """Return a copy of ``raw`` with dotted-path values replaced; unknown paths are errors."""
-    pairs = overrides.items() if isinstance(overrides, dict) else (parse_assignment(o) for o in overrides)
-    out = copy.deepcopy(raw)
-    for key, value in pairs:
-        set_path(out, key, value, source)
-    return out
-
-
-def get_path(raw: dict, key: str, default: Any = None) -> Any:
-    """The value at a dotted path in a raw scenario dict, or ``default`` if there is none."""
-    node = raw
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
-
-
-def set_path(raw: dict, key: str, value: Any, source: str) -> None:
-    parts = key.split(".")
-    node = raw
-    for depth, part in enumerate(parts[:-1]):
-        if not isinstance(node, dict) or part not in node:
-            where = ".".join(parts[: depth + 1])
-            what = "no organisation with that id" if parts[0] == "organisations" and depth == 1 else "unknown key"
-            raise ScenarioError(source, where, what)
-        node = node[part]
-    if not isinstance(node, dict):
-        raise ScenarioError(source, key, "unknown key")
-    # New leaf keys are allowed only where the schema has an optional field; validation decides.
-    node[parts[-1]] = value
 
 
 _LOADED: dict[tuple, Scenario] = {}

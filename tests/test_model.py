@@ -150,7 +150,7 @@ def scenarios(draw):
     raw = minimal_raw()
     raw["rules"]["minimum_fund"] = draw(st.floats(1, 60))
     raw["rules"]["deadline_rounds"] = draw(st.integers(1, 8))
-    raw["rules"]["mret_rate"] = draw(st.floats(0, 1))
+    raw["rules"]["mret_rate"] = draw(st.floats(0.01, 1))  # a marginal rate under 1% is refused
     raw["activity"]["admissions_this_year"] = draw(st.floats(9000, 11500))
     orgs = {}
     for kind, lo, hi in (("ccg", 1, 2), ("council", 1, 2), ("acute_trust", 0, 2), ("community_trust", 0, 1)):

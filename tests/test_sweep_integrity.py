@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -139,7 +138,11 @@ def test_parts_and_manifest_are_written_atomically(tmp_path):
     assert leftovers == []
     listed = json.loads((out / "manifest.json").read_text())["parts"]
     assert [(e["first_run"], e["last_run"], e["rows"]) for e in listed.values()] == [
-        (0, 2, 3), (3, 5, 3), (6, 8, 3), (9, 9, 1)]
+        (0, 2, 3),
+        (3, 5, 3),
+        (6, 8, 3),
+        (9, 9, 1),
+    ]
     assert all(len(e["sha256"]) == 64 for e in listed.values())
 
 
@@ -193,8 +196,16 @@ def test_a_garbage_sweep_json_is_one_line(tmp_path):
 
 def test_a_huge_grid_is_refused_before_anything_is_built(tmp_path):
     t0 = time.perf_counter()
-    p = cli("sweep", BASELINE, "--vary", "rules.mret_rate=0:1:100000", "--vary", "rules.minimum_fund=0:1:100000",
-            "--out", tmp_path / "x")
+    p = cli(
+        "sweep",
+        BASELINE,
+        "--vary",
+        "rules.mret_rate=0:1:100000",
+        "--vary",
+        "rules.minimum_fund=0:1:100000",
+        "--out",
+        tmp_path / "x",
+    )
     line = one_line_error(p)
     assert "10,000,000,000 settings" in line and f"{MAX_POINTS:,}" in line
     assert time.perf_counter() - t0 < 30
@@ -203,9 +214,20 @@ def test_a_huge_grid_is_refused_before_anything_is_built(tmp_path):
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_an_invalid_combination_mid_grid_is_found_before_any_part(tmp_path, workers):
-    p = cli("sweep", NORTHAMPTONSHIRE, "--vary", "activity.achievable_reduction=0:0.04:5",
-            "--vary", "activity.max_reduction=0.03:0.05:3", "--seeds", "100", "--workers", workers,
-            "--out", tmp_path / "x")
+    p = cli(
+        "sweep",
+        NORTHAMPTONSHIRE,
+        "--vary",
+        "activity.achievable_reduction=0:0.04:5",
+        "--vary",
+        "activity.max_reduction=0.03:0.05:3",
+        "--seeds",
+        "100",
+        "--workers",
+        workers,
+        "--out",
+        tmp_path / "x",
+    )
     line = one_line_error(p)
     assert "achievable_reduction=0.04" in line and "max_reduction=0.03" in line
     assert "exceeds max_reduction" in line
@@ -214,8 +236,9 @@ def test_an_invalid_combination_mid_grid_is_found_before_any_part(tmp_path, work
 
 @pytest.mark.parametrize("option, value", [("--design", "grid"), ("--backend", "threads")])
 def test_design_and_backend_are_choices(tmp_path, option, value):
-    line = one_line_error(cli("sweep", BASELINE, "--vary", "rules.mret_rate=0.3:0.5:2", option, value,
-                              "--out", tmp_path / "x"))
+    line = one_line_error(
+        cli("sweep", BASELINE, "--vary", "rules.mret_rate=0.3:0.5:2", option, value, "--out", tmp_path / "x")
+    )
     assert value in line
     assert not (tmp_path / "x").exists()
 
@@ -266,8 +289,15 @@ def test_a_sweep_that_fits_in_one_chunk_runs_serially(tmp_path, monkeypatch):
     monkeypatch.setitem(backends.BACKENDS, "processes", no_workers)
     monkeypatch.setitem(backends.BACKENDS, "dask", no_workers)
     for backend in ("processes", "dask"):
-        summary = run_sweep(BASELINE, tmp_path / backend, vary=["rules.mret_rate=0.3:0.5:3"], seeds=4, workers=2,
-                            backend=backend, progress=False)
+        summary = run_sweep(
+            BASELINE,
+            tmp_path / backend,
+            vary=["rules.mret_rate=0.3:0.5:3"],
+            seeds=4,
+            workers=2,
+            backend=backend,
+            progress=False,
+        )
         assert summary.ran == 12
 
 
@@ -298,9 +328,25 @@ def _alive(pid: int) -> bool:
 def test_workers_exit_when_the_sweep_is_killed(tmp_path, backend):
     out = tmp_path / "s"
     proc = subprocess.Popen(
-        [*CLI, "sweep", OXFORDSHIRE, "--vary", "organisations.oxfordshire_ccg.budget=600:720:30",
-         "--seeds", "40", "--workers", "2", "--backend", backend, "--quiet", "--out", out],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            *CLI,
+            "sweep",
+            OXFORDSHIRE,
+            "--vary",
+            "organisations.oxfordshire_ccg.budget=600:720:30",
+            "--seeds",
+            "40",
+            "--workers",
+            "2",
+            "--backend",
+            backend,
+            "--quiet",
+            "--out",
+            out,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 180
     while time.time() < deadline and not list((out / "parts").glob("part-*.parquet")):
@@ -345,16 +391,36 @@ def test_dask_scheduler_killed_mid_sweep_is_one_line_exit_1_and_resumes(tmp_path
     dask = Path(sys.executable).with_name("dask")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                               "--death-timeout", "15"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--death-timeout", "15"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     out = tmp_path / "s"
-    args = ["sweep", OXFORDSHIRE, "--vary", "organisations.oxfordshire_ccg.budget=600:720:30", "--seeds", "40",
-            "--quiet", "--out", out]
+    args = [
+        "sweep",
+        OXFORDSHIRE,
+        "--vary",
+        "organisations.oxfordshire_ccg.budget=600:720:30",
+        "--seeds",
+        "40",
+        "--quiet",
+        "--out",
+        out,
+    ]
     try:
-        sweep = subprocess.Popen([*CLI, *args, "--backend", "dask", "--scheduler", address, "--workers", "1"],
-                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sweep = subprocess.Popen(
+            [*CLI, *args, "--backend", "dask", "--scheduler", address, "--workers", "1"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 180
         while time.time() < deadline and not list((out / "parts").glob("part-*.parquet")):
             assert sweep.poll() is None, sweep.communicate()

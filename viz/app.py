@@ -1,6 +1,6 @@
 """The workshop app: pick a scenario, move sliders, step through rounds, see why they agree or not.
 
-Start it with ``negotiation app`` (or ``solara run viz/app.py``). Each browser
+Start it with ``negotiation app`` (or ``solara run negotiation.viz.app``). Each browser
 session builds its own model inside :func:`Page`; nothing is shared between
 the people in the room.
 """
@@ -8,13 +8,10 @@ the people in the room.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `solara run viz/app.py` from a checkout
 
 import solara  # noqa: E402
 from solara.server import settings as _server_settings  # noqa: E402
@@ -23,9 +20,10 @@ _server_settings.telemetry.mixpanel_enable = False  # also under `solara run`, w
 
 from negotiation.errors import ScenarioError  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
-from viz import session, svg  # noqa: E402
-from viz.compare_tab import CompareTab  # noqa: E402
-from viz.components import ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
+
+from . import session, svg  # noqa: E402
+from .compare_tab import CompareTab  # noqa: E402
+from .components import ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
 
 
 @solara.component
@@ -97,9 +95,9 @@ def NegotiationTab():
 
     solara.use_effect(on_choice_change, [choice.value])
 
-    def on_upload(name: str, data: bytes):
+    def on_upload(name: str, data: bytes, size: int | None = None):
         try:
-            raw = session.raw_from_upload(name, data)
+            raw = session.raw_from_upload(name, data, size)
         except ScenarioError as exc:
             upload_error.set(str(exc))
             return
@@ -174,7 +172,7 @@ def NegotiationTab():
             if error:
                 solara.Error(error)
                 return
-            tick.value  # reading the tick subscribes this view to every round
+            _ = tick.value  # reading the tick subscribes this view to every round
             snap = session.snapshot(model)
             with solara.Row():
                 solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")

@@ -12,8 +12,9 @@ import solara
 from negotiation.batch.compare import OUTCOMES, compare
 from negotiation.batch.rows import run_row
 from negotiation.scenario import read_raw
-from viz import plots, session
-from viz.components import Html, table_html
+
+from . import plots, session
+from .components import Html, table_html
 
 
 def small_sweep(raw: dict, source: str, x, y, n: int, seeds: int, progress=None, cancel=None) -> pd.DataFrame:

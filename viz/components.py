@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import solara
 from ipyvuetify.extra import FileInput
 
-from viz.session import Snapshot
+from .session import Snapshot
 
 BANNER_COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828", None: "#546e7a"}
 
@@ -62,7 +62,7 @@ def ExplainTable(rows: list[tuple[str, str]]):
 
 
 @solara.component
-def FileUpload(label: str, on_file: Callable[[str, bytes], None], max_bytes: int):
+def FileUpload(label: str, on_file: Callable[[str, bytes, int], None], max_bytes: int):
     """A real file input (``<input type=file>``), read in a thread in chunks, as Solara's FileDrop does."""
     file_info, set_file_info = solara.use_state(None)
     files, set_files = solara.use_state(None)
@@ -82,10 +82,11 @@ def FileUpload(label: str, on_file: Callable[[str, bytes], None], max_bytes: int
         if not files:
             return
         info = files[0]
-        if info["size"] > max_bytes:
-            on_file(info["name"], b"\0" * (max_bytes + 1))  # let the validator report the size
+        if info["size"] > max_bytes:  # not read at all; the validator reports the real size
+            on_file(info["name"], b"", info["size"])
             return
-        on_file(info["name"], info["file_obj"].read())
+        data = info["file_obj"].read()
+        on_file(info["name"], data, len(data))
 
     result = solara.use_thread(read, [files])
     if result.error:

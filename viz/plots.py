@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _figure(width: float, height: float, left=0.11, right=0.98, bottom=0.15, top=0.9) -> Figure:
     """Fixed margins: tight_layout costs more than the rest of the drawing on these machines."""
+    from negotiation.extras import require
+
+    require("report", "matplotlib")  # the core install has no matplotlib; the app itself works without it
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), dpi=80)
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
     return fig

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from negotiation import catalogue
 from negotiation.errors import ScenarioError
+from negotiation.limits import MAX_FILE_BYTES, check_size
 from negotiation.explain import LABELS, explain
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, get_path, parse_toml, read_raw, scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
-MAX_UPLOAD_BYTES = 256 * 1024
+SCENARIOS = catalogue.folder()  # the checkout's scenarios/, or the installed package's copy
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"]
 
 
@@ -26,10 +27,12 @@ def shipped() -> dict[str, Path]:
     return {read_raw(p)["scenario"]["name"]: p for p in paths}
 
 
-def raw_from_upload(name: str, data: bytes) -> dict:
-    """Parse and validate an uploaded scenario; errors name the file, the field and the problem."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ScenarioError(name, "", f"file is {len(data) // 1024} KB; the limit is {MAX_UPLOAD_BYTES // 1024} KB")
+def raw_from_upload(name: str, data: bytes, size: int | None = None) -> dict:
+    """Parse and validate an uploaded scenario; errors name the file, the field and the problem.
+
+    ``size`` is the file's real size in bytes when ``data`` was not read because it is too large.
+    """
+    check_size(name, len(data) if size is None else max(size, len(data)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -53,7 +56,7 @@ class Knob:
 def knobs(raw: dict) -> list[Knob]:
     out = [
         Knob("rules.national_admissions_target", "National admissions target (cut on last year)", 0.0, 0.08, 0.005),
-        Knob("rules.mret_rate", "Marginal rate of the emergency tariff", 0.0, 1.0, 0.05),
+        Knob("rules.mret_rate", "Marginal rate of the emergency tariff", 0.05, 1.0, 0.05),
     ]
     for org_id, org in raw["organisations"].items():
         name = org.get("name", org_id)

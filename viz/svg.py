@@ -69,10 +69,10 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=520, hei
                f"{escape(xlabel)}</text>")
     out.append(f"<text transform='translate(12,{top + plot_h / 2:.1f}) rotate(-90)' text-anchor='middle'>"
                f"{escape(ylabel)}</text>")
-    for label, y, colour in hlines:
+    for _label, y, colour in hlines:
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{sy(y):.1f}' y2='{sy(y):.1f}' stroke='{colour}' "
                    "stroke-dasharray='2,3' stroke-width='1.5'/>")
-    for label, xs, ys, colour, dashed in series:
+    for _label, xs, ys, colour, dashed in series:
         points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys))
         dash = " stroke-dasharray='6,4'" if dashed else ""
         out.append(f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>")
@@ -92,7 +92,7 @@ def offers_svg(model: NegotiationModel) -> str:
     """Each organisation's utility for the plan on the table (solid) and its aspiration (dashed), £m."""
     series = []
     rounds = list(range(1, model.round + 1)) if model.history else []
-    records = model.datacollector._agent_records  # Mesa's own store: {step: [(step, id, org, offer, asp, util, acc)]}
+    records = model.datacollector.agent_rows()  # {step: [(step, id, org, offer, asp, util, acc)]}
     by_org: dict[str, tuple[list, list]] = {a.org_id: ([], []) for a in model.organisations}
     for step in sorted(records):
         for _, _, org, _offer, aspiration, utility, _accepted in records[step]:

@@ -13,10 +13,11 @@ import queue
 import subprocess
 import sys
 import types
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from negotiation.batch.rows import run_chunk
 from negotiation.errors import NegotiationError, SweepError
@@ -44,19 +45,25 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "negotiation.batch.worker", str(os.getpid())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            env=env,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
+        self.inbox: IO[bytes] = self.proc.stdin
+        self.outbox: IO[bytes] = self.proc.stdout
         self._send(("scenario", raw, source))
 
-    def _send(self, message) -> None:
-        pickle.dump(message, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.flush()
+    def _send(self, message: tuple) -> None:
+        pickle.dump(message, self.inbox, protocol=pickle.HIGHEST_PROTOCOL)
+        self.inbox.flush()
 
     def run(self, runs: list) -> list[dict]:
         first, last = runs[0][0], runs[-1][0]
         try:
             self._send(("chunk", runs))
-            reply = pickle.load(self.proc.stdout)
+            reply = pickle.load(self.outbox)
         except (EOFError, OSError, pickle.UnpicklingError):
             code = self.proc.poll()
             raise BackendError(
@@ -71,7 +78,7 @@ class _Worker:
 
     def stop(self, now: bool = False) -> None:
         try:
-            self.proc.stdin.close()  # the worker exits when its input ends
+            self.inbox.close()  # the worker exits when its input ends
         except OSError:
             pass
         if now:
@@ -81,7 +88,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        self.proc.stdout.close()
+        self.outbox.close()
 
 
 def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, **_):
@@ -98,22 +105,22 @@ def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, *
         finally:
             idle.put(worker)
 
-    tasks = iter(tasks)
-    pending: dict = {}
+    todo = iter(tasks)
+    pending: dict[Future, int] = {}
     finished = False
     threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep-worker")
     try:
         while True:
             while len(pending) < 2 * workers:
-                task = next(tasks, None)
+                task = next(todo, None)
                 if task is None:
                     break
                 pending[threads.submit(on_a_worker, task[1])] = task[0]
             if not pending:
                 finished = True
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=pending.get):
+            done, _running = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: pending[f]):
                 chunk = pending.pop(future)
                 yield chunk, future.result()
     finally:
@@ -147,10 +154,11 @@ WAIT_FOR_WORKERS_S = 10
 
 
 def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, scheduler: str | None = None, **_):
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise SweepError("the dask backend needs dask.distributed: pip install 'bcf-negotiation[dask]'") from None
+    from negotiation.extras import require
+
+    require("dask", "dask", "distributed")
+    from dask.distributed import Client, LocalCluster, as_completed
+
     cluster = client = None
     try:
         try:
@@ -159,7 +167,10 @@ def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, schedu
             else:
                 with _children_skip_main():
                     cluster = LocalCluster(
-                        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
                         silence_logs=50,
                     )
                 client = Client(cluster)
@@ -178,7 +189,7 @@ def run_dask(tasks: Iterable[Task], raw: dict, source: str, workers: int, schedu
         ac = as_completed()
         raw_future = client.scatter(raw, broadcast=True)
         in_flight = 2 * max(workers, len(client.scheduler_info().get("workers", {})) or 1)
-        for _ in range(in_flight):
+        for _slot in range(in_flight):
             task = next(tasks, None)
             if task is None:
                 break
@@ -212,4 +223,8 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-BACKENDS = {"serial": run_serial, "processes": run_processes, "dask": run_dask}
+BACKENDS: dict[str, Callable[..., Iterator[tuple[int, list[dict]]]]] = {
+    "serial": run_serial,
+    "processes": run_processes,
+    "dask": run_dask,
+}

@@ -55,7 +55,9 @@ def compare(paths: list[str | Path], seeds: int = 100) -> pd.DataFrame:
         row["median_fund_total"] = float(signed.fund_total.median()) if len(signed) else float("nan")
         for kind in ("ccg", "council", "acute_trust", "community_trust"):
             col = f"burden.{kind}"
-            row[f"mean_contribution_{kind}"] = float(signed[col].mean()) if col in signed and len(signed) else float("nan")
+            row[f"mean_contribution_{kind}"] = (
+                float(signed[col].mean()) if col in signed and len(signed) else float("nan")
+            )
         table.append(row)
     return pd.DataFrame(table)
 

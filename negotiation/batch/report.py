@@ -73,8 +73,10 @@ class Box:
         parts = []
         for key, op, value in self.conditions:
             money = "£m" in label(key, names)
-            shown = f"£{value:,.1f}m" if money and isinstance(value, float) else (
-                f"{value:.3g}" if isinstance(value, float) else str(value)
+            shown = (
+                f"£{value:,.1f}m"
+                if money and isinstance(value, float)
+                else (f"{value:.3g}" if isinstance(value, float) else str(value))
             )
             name = label(key, names).replace(" (£m)", "")
             verb = {"<=": "is at most", ">": "exceeds", "=": "is", "!=": "is not"}[op]
@@ -88,7 +90,7 @@ class Box:
 
 def deadlock_drivers(rows: pd.DataFrame, keys: list[str], target: str = "deadlock") -> Box | None:
     """The purest, largest box of the varied figures in which ``target`` happens, from a depth-3 tree."""
-    from sklearn.tree import DecisionTreeClassifier
+    DecisionTreeClassifier = _need("sklearn.tree").DecisionTreeClassifier
 
     y = rows.outcome.eq(target).to_numpy()
     if y.sum() == 0 or not keys:
@@ -137,19 +139,21 @@ def _path_to(t, leaf: int) -> list[tuple[int, bool]]:
             return path
         if t.children_left[node] == -1:
             return None
-        return walk(t.children_left[node], path + [(node, True)]) or walk(t.children_right[node], path + [(node, False)])
+        return walk(t.children_left[node], path + [(node, True)]) or walk(
+            t.children_right[node], path + [(node, False)]
+        )
 
     return walk(0, []) or []
 
 
 def _need(module: str, extra: str = "report"):
-    """Import an optional dependency, or say in one line which extra to install."""
+    """Import an optional dependency, or stop with one line naming the extra to install."""
     import importlib
 
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise SweepError(f"this needs {module.split('.')[0]}: pip install 'bcf-negotiation[{extra}]'") from None
+    from negotiation.extras import require
+
+    require(extra, module.split(".")[0])
+    return importlib.import_module(module)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -228,12 +232,19 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
     overall = rows.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0.0)
     box = deadlock_drivers(rows, keys)
     findings = {
-        "rows": rows, "keys": keys, "names": names,
+        "rows": rows,
+        "keys": keys,
+        "names": names,
         "title": f"Sweep report: {raw.get('scenario', {}).get('name', sweep_dir)}",
-        "overall": overall.to_dict(), "deadlock_box": box,
-        "deadlock_sentence": box.sentence(names) if box
+        "overall": overall.to_dict(),
+        "deadlock_box": box,
+        "deadlock_sentence": box.sentence(names)
+        if box
         else "No run ended in deadlock, or no varied figure separates the deadlocks.",
-        "rates": {}, "heatmap": None, "heatmap_axes": None, "figures": {},
+        "rates": {},
+        "heatmap": None,
+        "heatmap_axes": None,
+        "figures": {},
     }
     for i, key in enumerate(keys):
         rates = outcome_rates(rows, key)
@@ -250,7 +261,9 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
 REPORT_NAME = "report.html"
 
 
-def build_report(sweep_dir: str | Path, out: str | Path | None = None, x: str | None = None, y: str | None = None) -> dict:
+def build_report(
+    sweep_dir: str | Path, out: str | Path | None = None, x: str | None = None, y: str | None = None
+) -> dict:
     """Write ``report.html`` and its PNGs into the folder ``out`` (default: the sweep's folder).
 
     Returns :func:`sweep_findings` plus ``report`` (the HTML path) and ``pngs``. For compatibility,
@@ -276,8 +289,10 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None, x: str | 
         ]
         if findings["heatmap_axes"]:
             hx, hy = findings["heatmap_axes"]
-            sections.append(f"<h2>Approval rate: {html.escape(label(hx, names))} × {html.escape(label(hy, names))}</h2>"
-                            f"<img src='{html.escape(stem.name)}_heatmap.png' alt='approval heatmap'>")
+            sections.append(
+                f"<h2>Approval rate: {html.escape(label(hx, names))} × {html.escape(label(hy, names))}</h2>"
+                f"<img src='{html.escape(stem.name)}_heatmap.png' alt='approval heatmap'>"
+            )
         for i, key in enumerate(keys):
             sections.append(
                 f"<h2>Outcome by {html.escape(label(key, names))}</h2>"

@@ -14,6 +14,7 @@ def run_row(scenario: Scenario, seed: int) -> dict:
     """Run one negotiation and flatten what a policy table needs into one row."""
     model = NegotiationModel(scenario, seed=seed).run()
     ev, outcome = model.evaluation, model.outcome
+    assert outcome is not None  # run() finishes the model
     plan = outcome.plan_index
     row = {
         "outcome": outcome.outcome,
@@ -33,11 +34,14 @@ def run_row(scenario: Scenario, seed: int) -> dict:
 
 def run_chunk(raw: dict, source: str, runs: list[tuple[int, dict, int]]) -> list[dict]:
     """Rows for ``runs`` = [(run_id, parameter values, seed), ...]; consecutive runs share a scenario."""
-    rows, last_params, scenario = [], None, None
+    rows: list[dict] = []
+    last_params: dict | None = None
+    scenario: Scenario | None = None
     for run_id, params, seed in runs:
         if params != last_params:
             scenario = scenario_from_dict(apply_overrides(raw, params, source), source)
             last_params = params
+        assert scenario is not None
         row = {"run_id": run_id, **params, "seed": seed}
         row.update(run_row(scenario, seed))
         rows.append(row)

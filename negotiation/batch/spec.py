@@ -125,8 +125,18 @@ FIXED_COLUMNS = (
 
 def _option_type(key: str, options: tuple) -> pa.DataType:
     """One column type for a ``--choose`` key's options: 1 and 0.5 make a float column."""
-    kinds = {bool if isinstance(o, bool) else int if isinstance(o, int) else float if isinstance(o, float)
-             else str if isinstance(o, str) else object for o in options}
+    kinds = {
+        bool
+        if isinstance(o, bool)
+        else int
+        if isinstance(o, int)
+        else float
+        if isinstance(o, float)
+        else str
+        if isinstance(o, str)
+        else object
+        for o in options
+    }
     if kinds == {bool}:
         return pa.bool_()
     if kinds == {int}:
@@ -214,8 +224,8 @@ def _check_key(raw: dict, key: str, value: Any, source: str) -> None:
 def build_spec(
     scenario_path: str,
     raw: dict,
-    vary: list[str] = (),
-    choose: list[str] = (),
+    vary: list[str] | tuple[str, ...] = (),
+    choose: list[str] | tuple[str, ...] = (),
     seeds: int = 1,
     design: str = "factorial",
     samples: int | None = None,
@@ -271,8 +281,9 @@ def _factorial(spec: SweepSpec) -> list[dict]:
 def _latin_hypercube(spec: SweepSpec) -> list[dict]:
     """One stratum per sample on every axis, strata shuffled independently (McKay et al., 1979)."""
     n = spec.samples
+    assert n is not None  # an LHS design always has a sample count
     rng = np.random.default_rng(LHS_SEED)
-    points = [dict() for _ in range(n)]
+    points: list[dict] = [dict() for _ in range(n)]
     for v in spec.vary:
         u = (rng.permutation(n) + rng.random(n)) / n
         for p, x in zip(points, v.start + u * (v.stop - v.start)):

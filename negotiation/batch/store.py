@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +40,11 @@ PARTS = "parts"
 LOCK = ".lock"
 PART = re.compile(r"^part-(\d{6,})\.parquet$")
 FORMAT = 2  # 1: no schema, no manifest (before 2026-11); such parts are verified as unlisted and run again
+
+
+def _part_number(name: str) -> int:
+    m = PART.match(name)
+    return int(m.group(1)) if m else -1
 
 
 def part_name(chunk: int) -> str:
@@ -68,7 +74,7 @@ class SweepStore:
         self.out = Path(out)
         self.parts = self.out / PARTS
         self._manifest: dict[str, dict] = {}
-        self._lock = None
+        self._lock: IO[str] | None = None
 
     # -- creating or reopening -------------------------------------------------------------------------
 
@@ -108,7 +114,9 @@ class SweepStore:
                 }
                 _atomic_write_bytes(definition, json.dumps(payload, indent=2, default=str).encode())
         except OSError as exc:
-            raise SweepError(f"{self.out}: cannot write the sweep here ({exc.strerror or exc}); choose another --out folder") from None
+            raise SweepError(
+                f"{self.out}: cannot write the sweep here ({exc.strerror or exc}); choose another --out folder"
+            ) from None
 
     def _take_lock(self) -> None:
         """One writer per folder: a second sweep into the same folder is refused, not interleaved."""
@@ -121,7 +129,9 @@ class SweepStore:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise SweepError(f"{self.out}: another sweep is writing to this folder; wait for it or use a new --out") from None
+            raise SweepError(
+                f"{self.out}: another sweep is writing to this folder; wait for it or use a new --out"
+            ) from None
         self._lock = handle
 
     def close(self) -> None:
@@ -220,8 +230,10 @@ class SweepStore:
             raise SweepError(f"chunk {chunk}: expected runs {first}-{last}, got {len(ids)} rows")
         if set(rows[0]) != set(schema.names):
             extra, missing = set(rows[0]) - set(schema.names), set(schema.names) - set(rows[0])
-            raise SweepError(f"chunk {chunk}: row columns differ from the sweep's schema (extra {sorted(extra)}, "
-                             f"missing {sorted(missing)})")
+            raise SweepError(
+                f"chunk {chunk}: row columns differ from the sweep's schema (extra {sorted(extra)}, "
+                f"missing {sorted(missing)})"
+            )
         table = pa.Table.from_pylist(rows, schema=schema)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
@@ -230,7 +242,10 @@ class SweepStore:
         try:
             _atomic_write_bytes(self.parts / name, data)
             self._manifest[name] = {
-                "first_run": first, "last_run": last, "rows": len(rows), "bytes": len(data),
+                "first_run": first,
+                "last_run": last,
+                "rows": len(rows),
+                "bytes": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
             self._save_manifest()
@@ -255,20 +270,26 @@ class SweepStore:
         saved = self._read_definition()
         schema = self.schema()
         if schema is None:
-            raise SweepError(f"{self.out}: written by an older version (no schema or manifest); "
-                             "run the sweep command again to check and upgrade the folder")
-        listed = self._read_manifest(strict=True)
+            raise SweepError(
+                f"{self.out}: written by an older version (no schema or manifest); "
+                "run the sweep command again to check and upgrade the folder"
+            )
+        listed = self._read_manifest(strict=True) or {}
         tables, seen = [], 0
-        for name in sorted(listed, key=lambda n: int(PART.match(n).group(1)) if PART.match(n) else -1):
+        for name in sorted(listed, key=_part_number):
             entry = listed[name]
             problem, data = self._check_part(name, entry) if PART.match(name) else ("is not a part name", None)
-            if problem:
+            if problem or data is None:
                 raise SweepError(f"{self.parts / name} {problem}; run the sweep command again to repair it")
             table = pq.read_table(pa.BufferReader(data))
             ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
-            if not _schema_matches(table.schema, schema) or ids != list(range(entry["first_run"], entry["last_run"] + 1)):
-                raise SweepError(f"{self.parts / name} does not hold the runs or columns its manifest entry says; "
-                                 "run the sweep command again to repair it")
+            if not _schema_matches(table.schema, schema) or ids != list(
+                range(entry["first_run"], entry["last_run"] + 1)
+            ):
+                raise SweepError(
+                    f"{self.parts / name} does not hold the runs or columns its manifest entry says; "
+                    "run the sweep command again to repair it"
+                )
             if entry["first_run"] < seen:
                 raise SweepError(f"{self.out / MANIFEST}: parts overlap at {name}; run the sweep command again")
             seen = entry["last_run"] + 1

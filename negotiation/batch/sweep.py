@@ -34,8 +34,7 @@ class SweepSummary:
     ran: int  # runs this call completed
 
     def to_dict(self) -> dict:
-        return {"out": str(self.out), "total_runs": self.total_runs, "already_done": self.already_done,
-                "ran": self.ran}
+        return {"out": str(self.out), "total_runs": self.total_runs, "already_done": self.already_done, "ran": self.ran}
 
 
 def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=None):
@@ -103,8 +102,9 @@ def run_sweep(
         ran = 0
         with Progress(*_COLUMNS, console=Console(stderr=True), disable=not progress, transient=False) as bar:
             task = bar.add_task(f"sweep → {out}", total=spec.total_runs, completed=already, rate=0.0)
-            for chunk, rows in runner(_tasks(spec, done), spec.raw, spec.scenario_path, workers=workers,
-                                      scheduler=scheduler):
+            for chunk, rows in runner(
+                _tasks(spec, done), spec.raw, spec.scenario_path, workers=workers, scheduler=scheduler
+            ):
                 store.write_chunk(spec, chunk, rows)
                 ran += len(rows)
                 bar.advance(task, len(rows))

@@ -44,7 +44,9 @@ def serve(parent: int) -> None:
     from negotiation.batch.rows import run_chunk
     from negotiation.errors import NegotiationError
 
-    raw, source = None, ""
+    raw: dict = {}
+    source = ""
+    reply: tuple
     while True:
         try:
             message = pickle.load(inbox)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+
 import numpy as np
 
 from negotiation.domain import tariff
@@ -53,7 +54,7 @@ class Evaluation:
     response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
 
     @cached_property
-    def rows(self) -> "Rows":
+    def rows(self) -> Rows:
         """The same figures as Python lists: a round reads single values, which lists serve fastest."""
         return Rows(
             self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist(),

@@ -47,6 +47,8 @@ def growth(last_year: float, this_year: float) -> float:
     >>> round(growth(100, 107), 3)
     0.07
     """
+    if last_year <= 0:  # guard: scenario validation keeps admissions at 1 or more
+        raise ValueError(f"admissions last year must be above 0 (got {last_year})")
     return this_year / last_year - 1.0
 
 
@@ -59,6 +61,8 @@ def required_cut_vs_current(target_vs_last_year, growth_rate):
     >>> round(required_cut_vs_current(0.035, 0.072), 3)
     0.1
     """
+    if np.ndim(growth_rate) == 0 and growth_rate <= -1.0:  # guard: no activity this year, no cut can do it
+        return float("inf")
     return 1.0 - (1.0 - target_vs_last_year) / (1.0 + growth_rate)
 
 
@@ -70,6 +74,8 @@ def activity_cut_to_release(cash_m: float, current: float, tariff: float, mret_r
     >>> round(activity_cut_to_release(12.15, 60000, 2700.0, 0.3), 3)
     0.25
     """
+    if mret_rate * tariff * current <= 0:  # guard: at a zero rate no cut releases any cash
+        return float("inf")
     return cash_m * GBP_PER_M / (mret_rate * tariff * current)
 
 
