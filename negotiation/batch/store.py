@@ -275,13 +275,17 @@ class SweepStore:
                 "run the sweep command again to check and upgrade the folder"
             )
         listed = self._read_manifest(strict=True) or {}
-        tables, seen = [], 0
-        for name in sorted(listed, key=_part_number):
+        checked = []
+        for name in sorted(listed, key=_part_number):  # every checksum before any decoding
             entry = listed[name]
             problem, data = self._check_part(name, entry) if PART.match(name) else ("is not a part name", None)
             if problem or data is None:
                 raise SweepError(f"{self.parts / name} {problem}; run the sweep command again to repair it")
-            table = pq.read_table(pa.BufferReader(data))
+            checked.append((name, entry, data))
+        tables, seen = [], 0
+        for name, entry, data in checked:
+            # One thread: parts are small, and pyarrow's thread pool can abort the process at exit.
+            table = pq.read_table(pa.BufferReader(data), use_threads=False)
             ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
             if not _schema_matches(table.schema, schema) or ids != list(
                 range(entry["first_run"], entry["last_run"] + 1)
@@ -297,4 +301,4 @@ class SweepStore:
         whole = pa.concat_tables(tables) if tables else schema.empty_table()
         if saved.get("total_runs") is not None and len(whole) > saved["total_runs"]:
             raise SweepError(f"{self.out}: more rows than the sweep has runs; run the sweep command again")
-        return whole.to_pandas()
+        return whole.to_pandas(use_threads=False)
