@@ -40,3 +40,15 @@ def minimal_raw(**org_overrides) -> dict:
     for org_id, fields in org_overrides.items():
         raw["organisations"][org_id].update(fields)
     return raw
+
+
+@pytest.fixture(autouse=True)
+def _every_sweep_reads_as_one_dataset(request):
+    """After any test that used tmp_path, every sweep folder it left must read as one dataset (issue 10)."""
+    folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if folder is not None:
+        from tests.sweep_checks import assert_reads_as_one_dataset
+
+        for definition in folder.rglob("sweep.json"):
+            assert_reads_as_one_dataset(definition.parent)

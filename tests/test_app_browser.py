@@ -199,9 +199,10 @@ def test_reset_restores_the_scenarios_figures(page):
 def test_accept_that_would_break_duty_is_disabled_with_the_reason(page):
     choose(page, "Scenario", "Northamptonshire 2014/15")
     page.get_by_text("NHS Nene CCG").first.wait_for()
-    choose(page, "You play", "nene_ccg")
+    # Seed 0's first proposal (Northampton General Hospital's) leaves the council £14.6m short of its duty.
+    choose(page, "You play", "northamptonshire_county_council")
     page.get_by_role("button", name="Step").click()
-    page.get_by_text("Your turn as NHS Nene CCG").wait_for(timeout=30_000)
+    page.get_by_text("Your turn as Northamptonshire County Council").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Accept").is_disabled()
     assert "short of your duty" in page.locator(".accept-disabled-reason").inner_text()
     page.get_by_role("button", name="Reject").click()

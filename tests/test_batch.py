@@ -25,7 +25,9 @@ VARY = [
 
 
 def test_serial_processes_and_dask_give_identical_rows(tmp_path):
-    kwargs = dict(vary=VARY, choose=["organisations.oxfordshire_ccg.strategy=linear,boulware"], seeds=5, progress=False)
+    # chunk_size 40: four chunks, so two workers really share them (one chunk would run serially).
+    kwargs = dict(vary=VARY, choose=["organisations.oxfordshire_ccg.strategy=linear,boulware"], seeds=5,
+                  progress=False, chunk_size=40)
     run_sweep(OXFORDSHIRE, tmp_path / "one", workers=1, **kwargs)
     run_sweep(OXFORDSHIRE, tmp_path / "two", workers=2, backend="processes", **kwargs)
     run_sweep(OXFORDSHIRE, tmp_path / "dask", workers=2, backend="dask", **kwargs)
@@ -114,10 +116,21 @@ def test_compare_table_and_files(tmp_path):
     assert paths[2].read_bytes()[:4] == b"\x89PNG"
 
 
-def test_compare_cli(tmp_path):
+def test_compare_cli_writes_into_the_out_folder(tmp_path):
     p = subprocess.run([*CLI, "compare", str(OXFORDSHIRE), str(BASELINE), "--seeds", "5", "--out",
                         str(tmp_path / "c")], cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
+    for suffix in (".csv", ".xlsx", ".png"):
+        assert (tmp_path / "c" / f"comparison{suffix}").exists()
+    assert "Saved:" in p.stderr and "Saved:" not in p.stdout  # messages to stderr, the table to stdout
+    assert "approved" in p.stdout
+
+
+def test_compare_cli_old_file_form_still_works_with_a_note(tmp_path):
+    p = subprocess.run([*CLI, "compare", str(OXFORDSHIRE), str(BASELINE), "--seeds", "2", "--out",
+                        str(tmp_path / "c.csv")], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "--out is a folder now" in p.stderr
     assert (tmp_path / "c.csv").exists() and (tmp_path / "c.xlsx").exists() and (tmp_path / "c.png").exists()
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from negotiation.batch.rows import run_row
+from negotiation.errors import SweepError
 from negotiation.scenario import Scenario, load_scenario
 
 OUTCOMES = ("approved", "not_approved", "deadlock")
@@ -53,39 +55,64 @@ def compare(paths: list[str | Path], seeds: int = 100) -> pd.DataFrame:
         row["median_fund_total"] = float(signed.fund_total.median()) if len(signed) else float("nan")
         for kind in ("ccg", "council", "acute_trust", "community_trust"):
             col = f"burden.{kind}"
-            row[f"mean_contribution_{kind}"] = float(signed[col].mean()) if col in signed and len(signed) else float("nan")
+            row[f"mean_contribution_{kind}"] = (
+                float(signed[col].mean()) if col in signed and len(signed) else float("nan")
+            )
         table.append(row)
     return pd.DataFrame(table)
 
 
-def save_comparison(table: pd.DataFrame, out: str | Path) -> list[Path]:
-    """Write ``out``.csv, ``out``.xlsx and ``out``.png (outcome shares with 95% intervals)."""
-    import matplotlib
+COMPARISON_NAME = "comparison"
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters a worksheet cannot hold
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    base = Path(out)
-    base = base.with_suffix("") if base.suffix in (".csv", ".xlsx", ".png") else base
-    base.parent.mkdir(parents=True, exist_ok=True)
-    paths = [base.with_suffix(".csv"), base.with_suffix(".xlsx"), base.with_suffix(".png")]
-    table.to_csv(paths[0], index=False)
-    table.to_excel(paths[1], index=False, sheet_name="comparison")
-    fig, ax = plt.subplots(figsize=(1.8 + 1.9 * len(table), 4.2))
-    colours = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828"}
+def plot_comparison(table: pd.DataFrame):
+    """Outcome shares by scenario with 95% intervals, as a matplotlib Figure (no global state touched)."""
+    from negotiation.batch.report import COLOURS, _need, plain
+
+    Figure = _need("matplotlib.figure").Figure
+    fig = Figure(figsize=(1.8 + 1.9 * len(table), 4.2))
+    ax = fig.subplots()
     width = 0.26
     for j, outcome in enumerate(OUTCOMES):
         xs = [i + (j - 1) * width for i in range(len(table))]
         share = table[f"{outcome}_share"]
         err = [share - table[f"{outcome}_ci_low"], table[f"{outcome}_ci_high"] - share]
-        ax.bar(xs, share, width, yerr=err, capsize=3, color=colours[outcome], label=outcome.replace("_", " "))
+        ax.bar(xs, share, width, yerr=err, capsize=3, color=COLOURS[outcome], label=outcome.replace("_", " "))
     ax.set_xticks(range(len(table)))
-    ax.set_xticklabels(table["scenario"], rotation=10, fontsize=8)
+    ax.set_xticklabels([plain(name) for name in table["scenario"]], rotation=10, fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of runs (95% interval)")
     ax.legend(fontsize=8)
     ax.set_title("Outcome by scenario")
     fig.tight_layout()
-    fig.savefig(paths[2], dpi=120)
-    plt.close(fig)
+    return fig
+
+
+def comparison_paths(out: str | Path) -> list[Path]:
+    """Where :func:`save_comparison` writes: ``comparison.csv|.xlsx|.png`` in the folder ``out``.
+
+    For compatibility, an ``out`` ending in ``.csv``, ``.xlsx`` or ``.png`` names the files' base.
+    """
+    out = Path(out)
+    base = out.with_suffix("") if out.suffix.lower() in (".csv", ".xlsx", ".png") else out / COMPARISON_NAME
+    return [base.with_suffix(".csv"), base.with_suffix(".xlsx"), base.with_suffix(".png")]
+
+
+def save_comparison(table: pd.DataFrame, out: str | Path) -> list[Path]:
+    """Write the table as CSV and Excel and the chart as PNG into the folder ``out``; return the paths."""
+    from negotiation.batch.report import _need
+
+    _need("openpyxl")
+    paths = comparison_paths(out)
+    fig = plot_comparison(table)
+    # A worksheet cannot hold control characters: show them as U+FFFD there (the CSV keeps them).
+    sheet = table.map(lambda v: _EXCEL_ILLEGAL.sub("\ufffd", v) if isinstance(v, str) else v)
+    try:
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(paths[0], index=False)
+        sheet.to_excel(paths[1], index=False, sheet_name="comparison")
+        fig.savefig(paths[2], dpi=120)
+    except OSError as exc:
+        raise SweepError(f"{paths[0].parent}: cannot write the comparison here ({exc.strerror or exc})") from None
     return paths

@@ -10,6 +10,7 @@ EMA workbench.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +73,10 @@ class Box:
         parts = []
         for key, op, value in self.conditions:
             money = "£m" in label(key, names)
-            shown = f"£{value:,.1f}m" if money and isinstance(value, float) else (
-                f"{value:.3g}" if isinstance(value, float) else str(value)
+            shown = (
+                f"£{value:,.1f}m"
+                if money and isinstance(value, float)
+                else (f"{value:.3g}" if isinstance(value, float) else str(value))
             )
             name = label(key, names).replace(" (£m)", "")
             verb = {"<=": "is at most", ">": "exceeds", "=": "is", "!=": "is not"}[op]
@@ -87,7 +90,7 @@ class Box:
 
 def deadlock_drivers(rows: pd.DataFrame, keys: list[str], target: str = "deadlock") -> Box | None:
     """The purest, largest box of the varied figures in which ``target`` happens, from a depth-3 tree."""
-    from sklearn.tree import DecisionTreeClassifier
+    DecisionTreeClassifier = _need("sklearn.tree").DecisionTreeClassifier
 
     y = rows.outcome.eq(target).to_numpy()
     if y.sum() == 0 or not keys:
@@ -136,111 +139,178 @@ def _path_to(t, leaf: int) -> list[tuple[int, bool]]:
             return path
         if t.children_left[node] == -1:
             return None
-        return walk(t.children_left[node], path + [(node, True)]) or walk(t.children_right[node], path + [(node, False)])
+        return walk(t.children_left[node], path + [(node, True)]) or walk(
+            t.children_right[node], path + [(node, False)]
+        )
 
     return walk(0, []) or []
 
 
-def _plot_rates(rates: pd.DataFrame, title: str, path: Path) -> None:
-    import matplotlib.pyplot as plt
+def _need(module: str, extra: str = "report"):
+    """Import an optional dependency, or stop with one line naming the extra to install."""
+    import importlib
 
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    from negotiation.extras import require
+
+    require(extra, module.split(".")[0])
+    return importlib.import_module(module)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain(text: object) -> str:
+    """Text matplotlib draws as written: a ``$`` in a scenario name must not start mathtext, and a
+    control character (no font has a glyph for it) is shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", str(text)).replace("$", r"\$")
+
+
+def _tick(v) -> str:
+    return plain(f"{v:g}" if isinstance(v, float) else v)
+
+
+def plot_rates(rates: pd.DataFrame, title: str):
+    """A stacked bar of outcome shares at each value of one varied figure (a matplotlib Figure).
+
+    Built with :class:`matplotlib.figure.Figure` directly: the global backend and pyplot's state are
+    never touched, so a notebook's own plots keep working.
+    """
+    Figure = _need("matplotlib.figure").Figure
+    fig = Figure(figsize=(6, 3.4))
+    ax = fig.subplots()
     bottom = np.zeros(len(rates))
-    xs = [str(v) if not isinstance(v, float) else f"{v:g}" for v in rates.index]
+    xs = [_tick(v) for v in rates.index]
     for outcome in OUTCOMES:
         ax.bar(xs, rates[outcome], bottom=bottom, color=COLOURS[outcome], label=outcome.replace("_", " "))
         bottom += rates[outcome].to_numpy()
-    ax.set_xlabel(title)
+    ax.set_xlabel(plain(title))
     ax.set_ylabel("share of runs")
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="upper right")
     ax.tick_params(axis="x", labelsize=7, rotation=30)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
-def _plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+def plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str):
+    """Approval rate over two varied figures (a matplotlib Figure; no global state touched)."""
+    Figure = _need("matplotlib.figure").Figure
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.subplots()
     im = ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns],
-                  rotation=30, fontsize=7)
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index], fontsize=7)
+    ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=30, fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index], fontsize=7)
     for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
         if not np.isnan(v):
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_xlabel(plain(xlabel))
+    ax.set_ylabel(plain(ylabel))
     ax.set_title("Approval rate")
     fig.colorbar(im, ax=ax, fraction=0.04)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
-def build_report(sweep_dir: str | Path, out: str | Path | None = None, x: str | None = None, y: str | None = None) -> dict:
-    """Write the HTML report and its PNGs; return its findings (paths, rates, the deadlock box)."""
-    import matplotlib
+def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = None) -> dict:
+    """What a sweep shows, as data and figures (nothing written): for notebooks and :func:`build_report`.
 
-    matplotlib.use("Agg")
+    Keys: ``rows`` (the verified runs), ``keys``, ``names``, ``title``, ``overall`` (shares),
+    ``deadlock_box``, ``deadlock_sentence``, ``rates`` ({key: DataFrame}), ``heatmap`` (DataFrame or
+    None, over ``x`` and ``y``) and ``figures`` ({name: matplotlib Figure}).
+    """
     store = SweepStore(sweep_dir)
     definition = store.definition()
     rows = store.load()
     if rows.empty:
         raise SweepError(f"{sweep_dir}: the sweep has no finished runs yet")
     keys = definition["keys"]
-    raw = definition["definition"]["scenario"]
+    raw = definition["definition"].get("scenario", {})
     names = {org_id: org.get("name", org_id) for org_id, org in raw.get("organisations", {}).items()}
-    out = Path(out) if out else Path(sweep_dir) / "report.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stem = out.with_suffix("")
     for key in (x, y):
         if key is not None and key not in keys:
             raise SweepError(f"--x/--y {key!r} is not varied in this sweep (varied: {', '.join(keys)})")
-    sections: list[str] = []
-    findings: dict = {"report": out, "pngs": [], "rates": {}}
     overall = rows.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0.0)
-    findings["overall"] = overall.to_dict()
-    sections.append(
-        "<h2>Overall</h2><p>"
-        + ", ".join(f"{o.replace('_', ' ')}: {overall[o]:.0%}" for o in OUTCOMES)
-        + f" of {len(rows)} runs ({rows.seed.nunique()} seeds per setting).</p>"
-    )
     box = deadlock_drivers(rows, keys)
-    findings["deadlock_box"] = box
-    sentence = box.sentence(names) if box else "No run ended in deadlock, or no varied figure separates the deadlocks."
-    findings["deadlock_sentence"] = sentence
-    sections.append(f"<h2>What drives deadlock</h2><p class='finding'>{html.escape(sentence)}</p>")
+    findings = {
+        "rows": rows,
+        "keys": keys,
+        "names": names,
+        "title": f"Sweep report: {raw.get('scenario', {}).get('name', sweep_dir)}",
+        "overall": overall.to_dict(),
+        "deadlock_box": box,
+        "deadlock_sentence": box.sentence(names)
+        if box
+        else "No run ended in deadlock, or no varied figure separates the deadlocks.",
+        "rates": {},
+        "heatmap": None,
+        "heatmap_axes": None,
+        "figures": {},
+    }
     for i, key in enumerate(keys):
         rates = outcome_rates(rows, key)
         findings["rates"][key] = rates
-        png = stem.parent / f"{stem.name}_rates_{i}.png"
-        _plot_rates(rates, label(key, names), png)
-        findings["pngs"].append(png)
-        sections.append(
-            f"<h2>Outcome by {html.escape(label(key, names))}</h2><img src='{png.name}' alt='outcome rates'>"
-            + rates.to_html(float_format=lambda v: f"{v:.0%}")
-        )
+        findings["figures"][f"rates_{i}"] = plot_rates(rates, label(key, names))
     if len(keys) >= 2:
         x, y = x or keys[0], y or (keys[1] if keys[1] != (x or keys[0]) else keys[0])
         grid = approval_grid(rows, x, y)
-        png = stem.parent / f"{stem.name}_heatmap.png"
-        _plot_heatmap(grid, label(x, names), label(y, names), png)
-        findings["pngs"].append(png)
-        findings["heatmap"] = grid
-        sections.insert(2, f"<h2>Approval rate: {html.escape(label(x, names))} × {html.escape(label(y, names))}</h2>"
-                           f"<img src='{png.name}' alt='approval heatmap'>")
-    title = f"Sweep report: {raw.get('scenario', {}).get('name', sweep_dir)}"
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 6px}.finding{font-size:1.15em;background:#fff3e0;padding:.6em}"
-        "</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>Varied: {html.escape(', '.join(label(k, names) for k in keys))}.</p>"
-        + "".join(sections)
-        + "</body></html>"
-    )
-    out.write_text(page, encoding="utf-8")
+        findings["heatmap"], findings["heatmap_axes"] = grid, (x, y)
+        findings["figures"]["heatmap"] = plot_heatmap(grid, label(x, names), label(y, names))
+    return findings
+
+
+REPORT_NAME = "report.html"
+
+
+def build_report(
+    sweep_dir: str | Path, out: str | Path | None = None, x: str | None = None, y: str | None = None
+) -> dict:
+    """Write ``report.html`` and its PNGs into the folder ``out`` (default: the sweep's folder).
+
+    Returns :func:`sweep_findings` plus ``report`` (the HTML path) and ``pngs``. For compatibility,
+    an ``out`` ending in ``.html`` is taken as the report file itself.
+    """
+    findings = sweep_findings(sweep_dir, x, y)
+    target = Path(out) if out else Path(sweep_dir)
+    page_path = target if target.suffix.lower() in (".html", ".htm") else target / REPORT_NAME
+    stem = page_path.with_suffix("")
+    names, keys = findings["names"], findings["keys"]
+    try:
+        page_path.parent.mkdir(parents=True, exist_ok=True)
+        pngs = []
+        for name, fig in findings["figures"].items():
+            png = stem.parent / f"{stem.name}_{name}.png"
+            fig.savefig(png, dpi=110)
+            pngs.append(png)
+        sections = [
+            "<h2>Overall</h2><p>"
+            + ", ".join(f"{o.replace('_', ' ')}: {findings['overall'][o]:.0%}" for o in OUTCOMES)
+            + f" of {len(findings['rows'])} runs ({findings['rows'].seed.nunique()} seeds per setting).</p>",
+            f"<h2>What drives deadlock</h2><p class='finding'>{html.escape(findings['deadlock_sentence'])}</p>",
+        ]
+        if findings["heatmap_axes"]:
+            hx, hy = findings["heatmap_axes"]
+            sections.append(
+                f"<h2>Approval rate: {html.escape(label(hx, names))} × {html.escape(label(hy, names))}</h2>"
+                f"<img src='{html.escape(stem.name)}_heatmap.png' alt='approval heatmap'>"
+            )
+        for i, key in enumerate(keys):
+            sections.append(
+                f"<h2>Outcome by {html.escape(label(key, names))}</h2>"
+                f"<img src='{html.escape(stem.name)}_rates_{i}.png' alt='outcome rates'>"
+                + findings["rates"][key].to_html(float_format=lambda v: f"{v:.0%}")
+            )
+        title = findings["title"]
+        page = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ccc;padding:2px 6px}.finding{font-size:1.15em;background:#fff3e0;padding:.6em}"
+            "</style></head><body>"
+            f"<h1>{html.escape(title)}</h1><p>Varied: {html.escape(', '.join(label(k, names) for k in keys))}.</p>"
+            + "".join(sections)
+            + "</body></html>"
+        )
+        page_path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise SweepError(f"{page_path.parent}: cannot write the report here ({exc.strerror or exc})") from None
+    findings.update(report=page_path, pngs=pngs)
     return findings

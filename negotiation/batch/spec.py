@@ -15,11 +15,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from negotiation.errors import SweepError
 from negotiation.scenario import ScenarioError, apply_overrides, get_path, parse_value, scenario_from_dict
 
 LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every time the command is run
+# Limits, checked before anything is built or run (the README documents them). Every setting is
+# validated before the first run (~0.2 ms each) and the design is held in memory (~0.5 KB a setting),
+# so 100,000 settings cost ~20 s and ~50 MB up front; 10 million runs take days on a laptop.
+MAX_POINTS = 100_000  # settings (combinations of the varied values, or Latin hypercube samples)
+MAX_RUNS = 10_000_000  # settings x seeds
+CHUNK_SIZE = 200  # runs per part: small enough that a kill loses little, large enough to amortise a part
+MAX_PARTS = 5_000  # bigger sweeps get bigger chunks, so the manifest (rewritten per part) stays small
+
+
+def default_chunk_size(total_runs: int) -> int:
+    """200 runs a part up to a million runs; beyond that, chunks grow so there are at most 5,000 parts."""
+    return max(CHUNK_SIZE, math.ceil(total_runs / MAX_PARTS))
 
 
 @dataclass(frozen=True)
@@ -82,10 +95,90 @@ class SweepSpec:
     def definition_json(self) -> str:
         return json.dumps(self.definition(), sort_keys=True, default=str)
 
+    def schema(self) -> pa.Schema:
+        """The one Parquet schema of every part: from the spec, never inferred from a chunk's values
+        (a chunk holding only ``mret_rate = 1`` would otherwise be written as integers)."""
+        fields = [pa.field("run_id", pa.int64(), nullable=False)]
+        fields += [pa.field(v.key, pa.int64() if v.integer else pa.float64()) for v in self.vary]
+        fields += [pa.field(c.key, _option_type(c.key, c.options)) for c in self.choose]
+        fields += [pa.field(name, kind) for name, kind in FIXED_COLUMNS]
+        for org_id in self.raw.get("organisations", {}):
+            fields += [pa.field(f"contribution.{org_id}", pa.float64()), pa.field(f"utility.{org_id}", pa.float64())]
+        return pa.schema(fields)
+
     def run(self, run_id: int) -> tuple[int, dict, int]:
         """(point index, parameter values, seed) of a run; runs of one point are consecutive."""
         point, seed = divmod(run_id, self.seeds)
         return point, self.points[point], seed
+
+
+# What every run reports (see rows.run_row), after the run id, the varied keys and the seed.
+FIXED_COLUMNS = (
+    ("seed", pa.int64()),
+    ("outcome", pa.string()),
+    ("signed_off", pa.bool_()),
+    ("rounds", pa.int64()),
+    ("fund_total", pa.float64()),
+    ("blockers", pa.string()),
+    ("failed_conditions", pa.string()),
+)
+
+
+def _option_type(key: str, options: tuple) -> pa.DataType:
+    """One column type for a ``--choose`` key's options: 1 and 0.5 make a float column."""
+    kinds = {
+        bool
+        if isinstance(o, bool)
+        else int
+        if isinstance(o, int)
+        else float
+        if isinstance(o, float)
+        else str
+        if isinstance(o, str)
+        else object
+        for o in options
+    }
+    if kinds == {bool}:
+        return pa.bool_()
+    if kinds == {int}:
+        return pa.int64()
+    if kinds <= {int, float}:
+        return pa.float64()
+    if kinds == {str}:
+        return pa.string()
+    shown = ", ".join(repr(o) for o in options)
+    raise SweepError(f"--choose {key}: the options mix kinds ({shown}); give numbers, words or true/false, not a mix")
+
+
+def grid_size(varies: list[Vary], chooses: list[Choose], design: str, samples: int | None) -> int:
+    """How many settings a design has, computed without building it."""
+    if design == "lhs":
+        return int(samples or 0)
+    return math.prod(v.n for v in varies) * math.prod(len(c.options) for c in chooses)
+
+
+def check_grid_size(points: int, seeds: int, shape: str) -> None:
+    if points > MAX_POINTS:
+        raise SweepError(
+            f"the sweep has {points:,} settings ({shape}); the limit is {MAX_POINTS:,} settings per sweep: "
+            "use fewer values, or --samples N for a Latin hypercube"
+        )
+    if points * seeds > MAX_RUNS:
+        raise SweepError(
+            f"the sweep has {points * seeds:,} runs ({points:,} settings x {seeds:,} seeds); "
+            f"the limit is {MAX_RUNS:,} runs per sweep: use fewer seeds or settings"
+        )
+
+
+def check_points(spec: SweepSpec) -> None:
+    """Validate every setting before any run, so a bad combination in the middle of a grid (e.g. an
+    achievable reduction above the maximum) is refused before a part is written."""
+    for point in spec.points:
+        try:
+            scenario_from_dict(apply_overrides(spec.raw, point, spec.scenario_path), spec.scenario_path)
+        except ScenarioError as exc:
+            shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
+            raise SweepError(f"the setting {shown} is not a valid scenario: {exc}") from None
 
 
 def parse_vary(text: str) -> tuple[str, float, float, int]:
@@ -137,13 +230,15 @@ def build_spec(
     seeds: int = 1,
     design: str = "factorial",
     samples: int | None = None,
-    chunk_size: int = 200,
+    chunk_size: int | None = None,
     points: list[dict] | None = None,
 ) -> SweepSpec:
     if points is not None:  # an explicit design (e.g. negotiation.uncertainty's Sobol samples)
         return _explicit(scenario_path, raw, points, seeds, chunk_size)
     if seeds < 1:
         raise SweepError(f"--seeds must be at least 1 (got {seeds})")
+    if chunk_size is not None and chunk_size < 1:
+        raise SweepError(f"chunk_size must be at least 1 (got {chunk_size})")
     if design not in ("factorial", "lhs"):
         raise SweepError(f"--design must be factorial or lhs (got {design!r})")
     if samples is not None and samples < 1:
@@ -164,12 +259,17 @@ def build_spec(
         varies.append(Vary(key, start, stop, n, integer))
     for text in choose:
         key, options = parse_choose(text)
+        _option_type(key, options)
         for option in options:
             _check_key(raw, key, option, scenario_path)
         chooses.append(Choose(key, options))
     keys = [v.key for v in varies] + [c.key for c in chooses]
     if len(set(keys)) != len(keys):
         raise SweepError("a key is varied twice")
+    shape = " x ".join([str(v.n) for v in varies] + [str(len(c.options)) for c in chooses]) or "1"
+    n_points = grid_size(varies, chooses, design, samples)
+    check_grid_size(n_points, seeds, shape if design == "factorial" else "samples")
+    chunk_size = chunk_size or default_chunk_size(n_points * seeds)
     spec = SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size)
     points = _factorial(spec) if design == "factorial" else _latin_hypercube(spec)
     return SweepSpec(scenario_path, raw, tuple(varies), tuple(chooses), seeds, design, samples, chunk_size, points)
@@ -199,7 +299,7 @@ def _latin_hypercube(spec: SweepSpec) -> list[dict]:
     return points
 
 
-def _explicit(scenario_path: str, raw: dict, points: list[dict], seeds: int, chunk_size: int) -> SweepSpec:
+def _explicit(scenario_path: str, raw: dict, points: list[dict], seeds: int, chunk_size: int | None) -> SweepSpec:
     """A sweep over given points (one value per numeric key each); keys are checked like ``--vary``."""
     if seeds < 1:
         raise SweepError(f"--seeds must be at least 1 (got {seeds})")
@@ -212,5 +312,7 @@ def _explicit(scenario_path: str, raw: dict, points: list[dict], seeds: int, chu
             raise SweepError(f"{key}: not a numeric field (its value is {base!r})")
         values = [p[key] for p in points]
         varies.append(Vary(key, float(min(values)), float(max(values)), len(points), isinstance(base, int)))
-    points = [dict(p) for p in points]
+    points = [{v.key: int(round(p[v.key])) if v.integer else float(p[v.key]) for v in varies} for p in points]
+    check_grid_size(len(points), seeds, "points")
+    chunk_size = chunk_size or default_chunk_size(len(points) * seeds)
     return SweepSpec(scenario_path, raw, tuple(varies), (), seeds, "points", len(points), chunk_size, points)

@@ -10,15 +10,17 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from negotiation.batch.backends import BACKENDS
-from negotiation.batch.spec import SweepSpec, build_spec
+from negotiation.batch.backends import BACKENDS, BackendError
+from negotiation.batch.spec import SweepSpec, build_spec, check_points
 from negotiation.batch.store import SweepStore
 from negotiation.errors import SweepError
 from negotiation.scenario import read_raw, scenario_from_dict
@@ -31,12 +33,18 @@ class SweepSummary:
     already_done: int  # runs found on disk when this call started
     ran: int  # runs this call completed
 
+    def to_dict(self) -> dict:
+        return {"out": str(self.out), "total_runs": self.total_runs, "already_done": self.already_done, "ran": self.ran}
 
-def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=200,
+
+def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=None,
                points=None):
+    """The sweep's design, every setting validated: nothing has run or been written yet."""
     raw = read_raw(scenario)
     scenario_from_dict(raw, str(scenario))  # the base scenario must be valid before anything runs
-    return build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size, points)
+    spec = build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size, points)
+    check_points(spec)
+    return spec
 
 
 def _tasks(spec: SweepSpec, skip: set[int]) -> Iterator[tuple[int, list]]:
@@ -51,6 +59,11 @@ def _chunk_runs(spec: SweepSpec, chunk: int) -> int:
     return min((chunk + 1) * spec.chunk_size, spec.total_runs) - chunk * spec.chunk_size
 
 
+def _to_stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def run_sweep(
     scenario: str | Path,
     out: str | Path,
@@ -63,48 +76,69 @@ def run_sweep(
     backend: str = "processes",
     scheduler: str | None = None,
     progress: bool = True,
-    chunk_size: int = 200,
+    chunk_size: int | None = None,
     points: list[dict] | None = None,
+    messages: Callable[[str], None] = _to_stderr,
 ) -> SweepSummary:
-    """Run (or resume) a sweep into ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
+    """Run (or resume) a sweep into the folder ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
+
+    ``chunk_size`` (runs per part) defaults to 200, more for sweeps above a million runs.
+    Works from a plain script (no ``if __name__ == "__main__"`` guard needed). Progress and
+    one-line notices (parts found damaged and run again) go to stderr, or to ``messages``.
+    Raises :class:`SweepError` for bad input, and :class:`BackendError` (a ``SweepError``) when the
+    engine fails; either way the finished runs are kept and the same call resumes.
 
     ``points`` (a list of ``{dotted key: value}``) replaces ``vary``/``choose``/``design``: an
-    explicit design such as the Sobol samples of ``negotiation assess``."""
+    explicit design such as the Sobol samples of ``negotiation assess``.
+    """
     if backend not in BACKENDS:
         raise SweepError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
-    if workers < 1:
+    if not isinstance(workers, int) or workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {workers})")
     spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size, points)
     store = SweepStore(out)
     store.open_for(spec)
-    done = store.done_chunks()
-    already = sum(_chunk_runs(spec, c) for c in done if c < spec.n_chunks)
-    if backend == "processes" and workers == 1:
-        backend = "serial"
-    runner = BACKENDS[backend]
-    ran = 0
-    columns = [
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>8.0f} runs/s"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    ]
-    with Progress(*columns, disable=not progress, transient=False) as bar:
-        task = bar.add_task(f"sweep → {out}", total=spec.total_runs, completed=already, rate=0.0)
-        for chunk, rows in runner(_tasks(spec, done), spec.raw, spec.scenario_path, workers=workers, scheduler=scheduler):
-            store.write_chunk(chunk, rows)
-            ran += len(rows)
-            bar.advance(task, len(rows))
-            elapsed = bar.tasks[0].elapsed or 1e-9
-            bar.update(task, rate=ran / elapsed)
+    try:
+        done = store.verify(spec, messages)
+        already = sum(_chunk_runs(spec, c) for c in done)
+        if spec.n_chunks - len(done) <= 1 or (backend == "processes" and workers == 1):
+            backend = "serial"  # one chunk (or one worker): starting workers would only cost time
+        runner = BACKENDS[backend]
+        ran = 0
+        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not progress, transient=False) as bar:
+            task = bar.add_task(f"sweep → {out}", total=spec.total_runs, completed=already, rate=0.0)
+            for chunk, rows in runner(
+                _tasks(spec, done), spec.raw, spec.scenario_path, workers=workers, scheduler=scheduler
+            ):
+                store.write_chunk(spec, chunk, rows)
+                ran += len(rows)
+                bar.advance(task, len(rows))
+                elapsed = bar.tasks[0].elapsed or 1e-9
+                bar.update(task, rate=ran / elapsed)
+    except BackendError as exc:
+        raise BackendError(f"{exc}; finished runs are saved in {out}: run the same command to resume") from None
+    finally:
+        store.close()
     return SweepSummary(Path(out), spec.total_runs, already, ran)
 
 
+_COLUMNS = (
+    TextColumn("[bold]{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TextColumn("{task.fields[rate]:>8.0f} runs/s"),
+    TimeElapsedColumn(),
+    TextColumn("ETA"),
+    TimeRemainingColumn(),
+)
+
+
 def load_sweep(out: str | Path) -> pd.DataFrame:
-    """Every finished run of the sweep in ``out``, one row each, in run order."""
+    """Every finished run of the sweep in ``out``, one row each, in run order.
+
+    Each part is checked against the manifest first: a damaged or replaced part is a
+    :class:`SweepError` naming it (run the sweep again to repair it), never rows lost or doubled.
+    """
     return SweepStore(out).load()
 
 
