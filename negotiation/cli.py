@@ -122,7 +122,7 @@ def _print_run(result) -> None:
             f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
             f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
         )
-        for org, reason in h["rejected"].items():
+        for reason in h["rejected"].values():
             out.print(f"  [red]✗[/red] {escape(reason)}")
         if h["accepted"]:
             out.print(f"  [green]✓[/green] accepted by {escape(', '.join(h['accepted']))}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def nesting_problem(value: Any, limit: int = MAX_NESTING) -> str | None:
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
         node, depth, path = stack.pop()
+        items: Iterable[tuple[Any, Any]]
         if isinstance(node, dict):
             items = node.items()
         elif isinstance(node, list):
@@ -148,7 +150,7 @@ def check_rounds(rounds: Any, source: str = "run") -> int:
     """
     from negotiation.errors import show_value
 
-    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or not 1 <= rounds <= MAX_ROUNDS:
+    if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or not 1 <= int(rounds) <= MAX_ROUNDS:
         raise ScenarioError(source, "rounds", f"must be a whole number from 1 to {MAX_ROUNDS} (got {show_value(rounds)})")
     return int(rounds)
 

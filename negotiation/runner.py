@@ -11,7 +11,7 @@ from negotiation.scenario import Scenario, load_scenario
 
 
 def run_scenario(
-    scenario: Scenario | str | Path, seed: int = 0, rounds: int | None = None, overrides=None
+    scenario: Scenario | str | Path, seed: int | None = 0, rounds: int | None = None, overrides=None
 ) -> NegotiationResult:
     """Run one negotiation to its end.
 

@@ -12,6 +12,7 @@ import json
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -208,7 +209,7 @@ def _loc(loc: tuple) -> str:
     return ".".join(_part(p) for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]")))
 
 
-def _problem(e: dict) -> str:
+def _problem(e: Mapping[str, Any]) -> str:
     kind, msg = e["type"], e["msg"].removeprefix("Value error, ")
     if kind == "extra_forbidden":
         return "unknown key"

@@ -14,7 +14,6 @@ import random
 import re
 import tomllib
 
-
 # ---------------------------------------------------------------- TOML out (tomllib only reads)
 
 
