@@ -15,8 +15,9 @@ from .conftest import ROOT
 CLI = [sys.executable, "-m", "negotiation"]
 ENV = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
 
-# A small area whose verdict turns on the council's social-care need: deadlock above about £7m
-# (measured: approved at 6, deadlock at 8), while the pooling friction and the CCG's
+# A small area whose verdict turns on the council's social-care need: deadlock above about £13.5m
+# (measured after the corrected rules: approved at 13, deadlock from 13.5; also an isolated deadlock at
+# exactly 10, a plan-space artefact), while the pooling friction and the CCG's
 # intervention cost barely matter over their ranges.
 TOY = """
 [scenario]
@@ -45,7 +46,7 @@ name = "A Council"
 kind = "council"
 budget = 100
 committed_spend = 97
-asc_need = { value = 4.0, low = 2.0, high = 12.0, basis = "estimate: test" }
+asc_need = { value = 12.0, low = 8.0, high = 18.0, basis = "estimate: test" }
 intervention_cost = 2
 """
 
@@ -70,7 +71,7 @@ def test_the_dominant_range_is_found_and_named(toy, tmp_path):
     likely = a.most_likely  # approved or deadlock, about evenly
     assert likely in ("approved", "deadlock")
     assert f"of the variance in {likely.replace('_', ' ')} comes from A Council's social-care need" in a.summary
-    # the need is uniform on 2–12 and deadlock starts between 6 and 8: 40–60% of plausible figures
+    # the need is uniform on 8–18 and deadlock starts at about 13.5: about 45% of plausible figures
     p = a.probabilities.set_index("outcome")
     assert 0.35 <= p.loc["deadlock", "probability"] <= 0.65
     assert p.loc["deadlock", "ci_low"] < p.loc["deadlock", "probability"] < p.loc["deadlock", "ci_high"]
@@ -128,17 +129,17 @@ def test_cli_bad_options_exit_2_with_one_line(toy, tmp_path, args, problem):
 
 def test_cli_bad_scenarios_exit_2(tmp_path):
     plain = tmp_path / "plain.toml"
-    plain.write_text(TOY.replace('{ value = 4.0, low = 2.0, high = 12.0, basis = "estimate: test" }', "4.0")
+    plain.write_text(TOY.replace('{ value = 12.0, low = 8.0, high = 18.0, basis = "estimate: test" }', "12.0")
                      .replace('{ value = 0.1, low = 0.0, high = 0.2, basis = "estimate: test" }', "0.1")
                      .replace('{ value = 2.0, low = 1.9, high = 2.1, basis = "estimate: test" }', "2.0"))
     done = cli("assess", plain, "--out", tmp_path / "p")
     assert done.returncode == 2 and "no ranges" in done.stderr
     bad = tmp_path / "bad.toml"
-    bad.write_text(TOY.replace("low = 2.0, high = 12.0", "low = 5.0, high = 12.0"))
+    bad.write_text(TOY.replace("low = 8.0, high = 18.0", "low = 13.0, high = 18.0"))
     done = cli("assess", bad, "--out", tmp_path / "b")
     assert done.returncode == 2
     assert done.stderr.strip() == (f"error: {bad}: organisations.council.asc_need.value: range must have low <= value <= high "
-                                   "(got low 5.0, value 4.0, high 12.0)")
+                                   "(got low 13.0, value 12.0, high 18.0)")
     done = cli("assess", tmp_path / "missing.toml")
     assert done.returncode == 2 and "no such file" in done.stderr
 
@@ -169,5 +170,5 @@ def test_run_shows_how_often_its_verdict_holds_after_an_assessment(toy, tmp_path
     changed = cli("run", toy, "--set", "organisations.council.asc_need=3", cwd=tmp_path)
     assert "holds in" not in changed.stdout and "negotiation assess" not in changed.stdout
     # a different file content (another range) has another fingerprint: no assessment yet
-    toy.write_text(TOY.replace("high = 12.0", "high = 11.0"))
+    toy.write_text(TOY.replace("high = 18.0", "high = 17.0"))
     assert previous(toy, root=tmp_path / "assessments") is None

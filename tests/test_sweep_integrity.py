@@ -200,7 +200,7 @@ def test_a_huge_grid_is_refused_before_anything_is_built(tmp_path):
         "sweep",
         BASELINE,
         "--vary",
-        "rules.mret_rate=0:1:100000",
+        "rules.mret_rate=0.01:1:100000",
         "--vary",
         "rules.minimum_fund=0:1:100000",
         "--out",
