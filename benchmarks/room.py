@@ -86,7 +86,10 @@ def start_server(timing: bool = True):
         port = s.getsockname()[1]
     timing_file = Path("/tmp") / f"room-timing-{port}.txt"
     env = {**os.environ, "NEGOTIATION_ROOM_TIMING": str(timing_file)} if timing else dict(os.environ)
-    server = subprocess.Popen([sys.executable, "-m", "negotiation", "app", "--port", str(port)], cwd=ROOT,
+    # BENCH_SERVER_WRAPPER: a script run instead of ``-m negotiation`` (e.g. one that profiles the server and
+    # writes its figures on SIGUSR1, sent by stop_server); for finding where the time goes, not for figures.
+    launch = [os.environ["BENCH_SERVER_WRAPPER"]] if os.environ.get("BENCH_SERVER_WRAPPER") else ["-m", "negotiation"]
+    server = subprocess.Popen([sys.executable, *launch, "app", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -191,10 +194,22 @@ async def run_ws(clients: int, rounds: int) -> dict:
     finally:
         for c in opened:
             await c.close()
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
     return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": read_timing(timing),
             "rss_before": rss_before, "rss_room": rss_room, "rss_closed": rss_closed, "clients": clients}
+
+
+def stop_server(server) -> None:
+    if os.environ.get("BENCH_SERVER_WRAPPER"):
+        import signal
+
+        server.send_signal(signal.SIGUSR1)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+    server.terminate()
+    server.wait(timeout=20)
 
 
 def read_timing(timing: Path) -> dict:
@@ -278,8 +293,7 @@ async def run(clients: int, rounds: int) -> dict:
             await browser.close()
         rss_closed = rss_mb(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
     return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": read_timing(timing), "rss_before": rss_before, "rss_room": rss_room,
             "rss_closed": rss_closed, "clients": clients}
 
