@@ -104,7 +104,7 @@ def start_server(timing: bool = True):
 async def ws_seen_by_all(futures, t0: float, text: str, timeout: float = 60.0) -> list[float]:
     try:
         done = await asyncio.wait_for(asyncio.gather(*futures), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise RuntimeError(f"not every client saw {text!r} within {timeout:.0f} s") from None
     return [t - t0 for t in done]
 

@@ -19,13 +19,13 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import websockets
 
 
 def _header(session: str, msg_type: str) -> dict:
-    return {"date": datetime.now(timezone.utc).isoformat(), "msg_id": str(uuid.uuid4()), "msg_type": msg_type,
+    return {"date": datetime.now(UTC).isoformat(), "msg_id": str(uuid.uuid4()), "msg_type": msg_type,
             "session": session, "username": "", "version": "5.2"}
 
 
