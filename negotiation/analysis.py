@@ -1,10 +1,21 @@
-"""Bargaining benchmarks over the same plan space (DESIGN.md §4).
+"""What a bargaining theorist asks of an agreement, over the same plan space (DESIGN.md §4).
 
-Nash: maximise the product of gains over reservations. Kalai–Smorodinsky:
-maximise the smallest share of each party's possible gain. Both are taken
-over the zone of agreement (plans every organisation could sign), so
-"efficiency" says how much of the best jointly acceptable gain an agreement
-captured.
+All measures are taken over the zone of agreement (plans every organisation
+could sign: within its duty and no worse than no deal), in gains over each
+organisation's no-deal value (£m-equivalent per year):
+
+* the **Pareto frontier**: zone plans no other zone plan improves for someone
+  without making someone else worse off;
+* the agreement's **distance to the frontier**: how far (£m, Euclidean over
+  the organisations' gains) the nearest frontier plan that leaves nobody worse
+  off lies; 0 on the frontier;
+* **efficiency** in [0, 1]: the agreement's total gain as a share of the largest
+  total gain any zone plan offers (the utilitarian maximum);
+* the **Nash** plan (largest product of gains) and the **Kalai–Smorodinsky**
+  plan (largest smallest share of each party's best possible gain).
+
+Functions take an :class:`~negotiation.domain.evaluation.Evaluation` and plan
+indexes, so ``assess``, the report and the app can call them on any run.
 """
 
 from __future__ import annotations
@@ -13,43 +24,121 @@ import numpy as np
 
 from negotiation.domain.evaluation import Evaluation
 
+TOL = 1e-9
+
 
 def gains(ev: Evaluation) -> np.ndarray:
     """(orgs, plans) utility above each organisation's reservation, £m."""
     return ev.utility - ev.reservation[:, None]
 
 
+def zone(ev: Evaluation) -> np.ndarray:
+    return np.flatnonzero(ev.zone_of_agreement)
+
+
 def nash_plan(ev: Evaluation) -> int | None:
-    zone = np.flatnonzero(ev.zone_of_agreement)
-    if len(zone) == 0:
+    z = zone(ev)
+    if len(z) == 0:
         return None
-    g = np.maximum(gains(ev)[:, zone], 1e-9)
-    return int(zone[np.argmax(np.log(g).sum(axis=0))])
+    g = np.maximum(gains(ev)[:, z], 1e-9)
+    return int(z[np.argmax(np.log(g).sum(axis=0))])
 
 
 def kalai_smorodinsky_plan(ev: Evaluation) -> int | None:
-    zone = np.flatnonzero(ev.zone_of_agreement)
-    if len(zone) == 0:
+    z = zone(ev)
+    if len(z) == 0:
         return None
-    best = np.maximum(gains(ev)[:, zone].max(axis=1), 1e-9)
-    ratio = (gains(ev)[:, zone] / best[:, None]).min(axis=0)
-    return int(zone[np.argmax(ratio)])
+    g = gains(ev)[:, z]
+    best = np.maximum(g.max(axis=1), 1e-9)
+    return int(z[np.argmax((g / best[:, None]).min(axis=0))])
 
 
-def efficiency(ev: Evaluation, plan: int | None, nash: int | None = None) -> float | None:
-    """Total gain of ``plan`` as a share of the Nash plan's total gain (None without a zone or a plan)."""
-    nash = nash_plan(ev) if nash is None else nash
-    if plan is None or nash is None:
+def utilitarian_plan(ev: Evaluation) -> int | None:
+    """The zone plan with the largest total gain."""
+    z = zone(ev)
+    if len(z) == 0:
         return None
-    best = gains(ev)[:, nash].sum()
-    return float(gains(ev)[:, plan].sum() / best) if best > 0 else None
+    return int(z[np.argmax(gains(ev)[:, z].sum(axis=0))])
+
+
+def pareto_frontier(ev: Evaluation) -> np.ndarray:
+    """Indexes of the zone plans on its Pareto frontier (ascending).
+
+    Plans are taken in order of total gain; a plan joins the frontier unless a
+    plan already on it is at least as good for everyone and better for someone
+    (a dominating plan always has the larger total, so it comes first).
+    """
+    found = ev.memo.get("pareto_frontier")
+    if found is not None:
+        return found
+    z = zone(ev)
+    if len(z) == 0:
+        return z
+    g = gains(ev)[:, z].T  # (zone plans, orgs)
+    g = np.round(g, 9)
+    g, first = np.unique(g, axis=0, return_index=True)  # identical gain vectors: keep one
+    order = np.argsort(-g.sum(axis=1), kind="stable")
+    kept: list[int] = []
+    for i in order:
+        if kept:
+            f = g[kept]
+            if ((f >= g[i] - TOL).all(axis=1) & (f > g[i] + TOL).any(axis=1)).any():
+                continue
+        kept.append(int(i))
+    found = ev.memo["pareto_frontier"] = np.sort(z[first[kept]])
+    return found
+
+
+def distance_to_frontier(ev: Evaluation, plan: int | None, frontier: np.ndarray | None = None) -> float | None:
+    """£m (Euclidean over gains) to the nearest frontier plan that leaves no organisation worse off."""
+    if plan is None:
+        return None
+    frontier = pareto_frontier(ev) if frontier is None else frontier
+    if len(frontier) == 0:
+        return None
+    g = gains(ev)
+    better = g[:, frontier] - g[:, [plan]]  # (orgs, frontier)
+    ok = (better >= -TOL).all(axis=0)
+    if not ok.any():
+        return 0.0
+    return float(np.sqrt((better[:, ok] ** 2).sum(axis=0)).min())
+
+
+def efficiency(ev: Evaluation, plan: int | None, best: int | None = None) -> float | None:
+    """The plan's total gain as a share of the utilitarian maximum over the zone, in [0, 1].
+
+    None without a plan, without a zone, or when no zone plan gains anything in total.
+    """
+    best = utilitarian_plan(ev) if best is None else best
+    if plan is None or best is None:
+        return None
+    g = gains(ev)
+    top = float(g[:, best].sum())
+    if top <= TOL:
+        return None
+    return float(min(1.0, max(0.0, g[:, plan].sum() / top)))
 
 
 def benchmarks(ev: Evaluation, plan: int | None) -> dict:
-    nash, ks = nash_plan(ev), kalai_smorodinsky_plan(ev)
+    """Every measure above for one agreement (``plan`` None when deadlocked), ready for JSON."""
+    nash, ks, util = nash_plan(ev), kalai_smorodinsky_plan(ev), utilitarian_plan(ev)
+    frontier = pareto_frontier(ev)
+    ids = ev.space.ids
+    g = gains(ev)
+
+    def described(j):
+        if j is None:
+            return None
+        return {**ev.space.plan(j).to_dict(), "index": int(j),
+                "gains": {org: round(float(g[i, j]), 4) for i, org in enumerate(ids)}}
+
     return {
         "zone_of_agreement_plans": int(ev.zone_of_agreement.sum()),
-        "nash": None if nash is None else ev.space.plan(nash).to_dict(),
-        "kalai_smorodinsky": None if ks is None else ev.space.plan(ks).to_dict(),
-        "efficiency": efficiency(ev, plan, nash),
+        "pareto_frontier_plans": int(len(frontier)),
+        "on_frontier": None if plan is None or len(frontier) == 0 else bool(plan in set(frontier.tolist())),
+        "distance_to_frontier": distance_to_frontier(ev, plan, frontier),
+        "efficiency": efficiency(ev, plan, util),
+        "nash": described(nash),
+        "kalai_smorodinsky": described(ks),
+        "utilitarian": described(util),
     }

@@ -166,6 +166,13 @@ def explain(
         value = figures[key]
         table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
     out.print(table)
+    targets = Table(title="Calibration targets (inputs were set to reproduce these; not validation)")
+    for column in ("paper's figure", "paper says", "model gives", "input calibrated"):
+        targets.add_column(column)
+    for t in figures["calibration_targets"]:
+        fmt = (lambda v: f"{v:.1%}") if t["unit"] == "pct" else (lambda v: f"£{v:.1f}m")
+        targets.add_row(t["figure"], t["paper"], fmt(t["model"]), t["calibrated_by"])
+    out.print(targets)
 
 
 def _usage_error_base() -> type[Exception]:

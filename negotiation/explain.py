@@ -1,8 +1,14 @@
 """The figures the Oxfordshire paper quotes, derived from a scenario's inputs (seed A, paragraph 10).
 
 They are computed, not typed in: change the admissions or the tariff in a
-scenario and these move, which is how an analyst checks a scenario against
-its source.
+scenario and these move. They are **calibration targets**, not validation:
+three inputs were set so that they come out (this year's admissions for the
+"almost 10%", the existing pooled money for the "around 25%", the MRET baseline
+for the "approximately £11m"), so :data:`CALIBRATION` lists each with the
+paper's words and the model's own value beside it. Every cut is computed with
+the piecewise MRET formula the model uses (:func:`tariff.commissioner_saving`);
+the paper's linear shortcut (valid only above the baseline, where about 16% of
+Oxfordshire's activity lies) is shown beside it for comparison.
 """
 
 from __future__ import annotations
@@ -25,15 +31,20 @@ def explain(s: Scenario) -> dict:
     act, rules = s.activity, s.rules
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
     extra = ccg_additional_contribution(s)
-    return {
+    figures = {
         "scenario": s.scenario.name,
         "admissions_growth": g,
         "national_admissions_target": rules.national_admissions_target,
         "required_cut_vs_current": float(tariff.required_cut_vs_current(rules.national_admissions_target, g)),
         "ccg_additional_contribution": extra,
-        "activity_cut_to_fund_ccg_contribution": tariff.activity_cut_to_release(
+        "activity_cut_to_fund_ccg_contribution": tariff.activity_cut_to_release_piecewise(
+            extra, act.admissions_this_year, act.baseline_admissions, act.tariff, rules.mret_rate
+        ),
+        "activity_cut_to_fund_ccg_contribution_linear": tariff.activity_cut_to_release(
             extra, act.admissions_this_year, act.tariff, rules.mret_rate
         ),
+        "activity_above_mret_baseline": max(0.0, act.admissions_this_year - act.baseline_admissions)
+        / act.admissions_this_year,
         "retained_marginal_pot_last_year": tariff.retained_marginal_pot_m(
             act.admissions_last_year, act.baseline_admissions, act.tariff, rules.mret_rate
         ),
@@ -43,6 +54,27 @@ def explain(s: Scenario) -> dict:
         / tariff.GBP_PER_M,
         "mret_rate": rules.mret_rate,
     }
+    figures["calibration_targets"] = calibration(figures)
+    return figures
+
+
+def calibration(figures: dict) -> list[dict]:
+    """The paper's three figures (seed A ¶10) as calibration targets, with the model's value beside each."""
+    return [
+        {"figure": label, "paper": words, "paper_value": value, "model": figures[key], "unit": unit,
+         "calibrated_by": by}
+        for key, label, words, value, unit, by in CALIBRATION
+    ]
+
+
+CALIBRATION = (
+    ("required_cut_vs_current", "Cut needed against current activity", "almost 10%", 0.10, "pct",
+     "activity.admissions_this_year"),
+    ("activity_cut_to_fund_ccg_contribution", "Activity cut to release the CCGs' contribution (piecewise MRET)",
+     "around 25% (linear formula)", 0.25, "pct", "organisations.*.existing_pooled"),
+    ("retained_marginal_pot_last_year", "Commissioner's retained MRET pot last year (£m)", "approximately £11m",
+     11.0, "m", "activity.baseline_admissions"),
+)
 
 
 LABELS = {
@@ -50,7 +82,9 @@ LABELS = {
     "national_admissions_target": ("National target: cut on last year", "pct"),
     "required_cut_vs_current": ("Cut needed against current activity", "pct"),
     "ccg_additional_contribution": ("CCGs' additional contribution (£m)", "m"),
-    "activity_cut_to_fund_ccg_contribution": ("Activity cut to release that cash under MRET", "pct"),
+    "activity_cut_to_fund_ccg_contribution": ("Activity cut to release that cash (piecewise MRET)", "pct"),
+    "activity_cut_to_fund_ccg_contribution_linear": ("The same by the paper's linear formula", "pct"),
+    "activity_above_mret_baseline": ("Share of current activity above the MRET baseline", "pct"),
     "retained_marginal_pot_last_year": ("Commissioner's retained MRET pot last year (£m)", "m"),
     "emergency_spend_this_year": ("Emergency spend this year (£m)", "m"),
     "mret_rate": ("Marginal rate", "pct"),

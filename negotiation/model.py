@@ -16,8 +16,8 @@ from __future__ import annotations
 import mesa
 
 from negotiation.agents import OrganisationAgent
-from negotiation.limits import check_rounds, check_seed
 from negotiation.domain.evaluation import evaluate
+from negotiation.limits import check_rounds, check_seed
 from negotiation.network import relationships
 from negotiation.protocol.outcome import Outcome, decide
 from negotiation.protocol.proposing import propose_as_mediator, propose_as_organisation
@@ -128,31 +128,42 @@ class NegotiationModel(mesa.Model):
     def open_round(self, plan: int | None = None) -> tuple[str, int]:
         """Start a round: aspirations move, a plan is proposed. Returns (proposer, plan index).
 
-        ``plan``: a plan index the round's proposer (a person in a workshop) puts instead of its agent's.
+        ``plan``: when this round's proposer is one of ``human_players``, the person's own proposal
+        (a plan index into ``self.evaluation.space``) replaces the agent's choice. Giving a plan in any
+        other round (the chair's, an agent's, or a round already opened with another plan) is a ValueError.
         """
         if self.finished:
             raise RuntimeError("the negotiation has ended")
         if self.pending is not None:
+            if plan is not None and int(plan) != self.pending[1]:
+                raise ValueError("this round is already open with another plan")
             return self.pending
-        if plan is not None and not 0 <= plan < len(self.evaluation.space):
-            raise ValueError(f"plan {plan} is not in the plan space (0..{len(self.evaluation.space) - 1})")
+        ev = self.evaluation
+        mediated = self.spec.rules.protocol == "mediator"
+        who = None if mediated else self.order[self.round % len(self.order)]
+        if plan is not None:
+            if who is None or self.ids[who] not in self.human_players:
+                raise ValueError("only a person playing this round's proposer can put a plan")
+            if isinstance(plan, bool) or not 0 <= int(plan) < len(ev.space):
+                raise ValueError(f"plan index {plan!r} is outside the plan space (0 to {len(ev.space) - 1})")
         self.round += 1
         for agent in self.organisations:
             agent.update_aspiration(self.round, self.deadline)
-        ev = self.evaluation
-        time = (self.round - 1) / max(self.deadline - 1, 1)
-        if self.spec.rules.protocol == "mediator":
-            proposer, plan = CHAIR, propose_as_mediator(ev, self._demands, self.random)
+        if who is None:
+            proposer, chosen = CHAIR, propose_as_mediator(ev, self._demands, self.random)
         else:
-            who = self.order[(self.round - 1) % len(self.order)]
             agent = self.organisations[who]
-            if plan is None:
-                plan = propose_as_organisation(
-                    ev, who, agent.aspiration, time, self.trust[who], self.spec.rules.trust_effect, self.random
-                )
             proposer = agent.org_id
-        self.proposer, self.plan_index = proposer, plan
-        self.pending = (proposer, plan)
+            if plan is not None:
+                chosen = int(plan)
+            else:
+                aims = tuple(a.aspiration for a in self.organisations)
+                chosen = propose_as_organisation(
+                    ev, who, aims, self.trust[who], self.spec.rules.trust_effect, self.random,
+                    agent.next_aspiration(self.round, self.deadline),
+                )
+        self.proposer, self.plan_index = proposer, chosen
+        self.pending = (proposer, chosen)
         return self.pending
 
     def close_round(self, human_answers: dict[str, bool] | None = None) -> RoundRecord:

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from negotiation.analysis import benchmarks, efficiency
+from negotiation.analysis import benchmarks
 from negotiation.model import NegotiationModel
 
 
@@ -57,10 +57,16 @@ class NegotiationResult:
         df = self.model.datacollector.get_agent_vars_dataframe().reset_index()
         return df.rename(columns={"Step": "step", "AgentID": "agent_id"})
 
-    def benchmarks(self) -> dict:
-        """Nash and Kalai–Smorodinsky plans over the zone of agreement, and this agreement's efficiency."""
+    @cached_property
+    def analysis(self) -> dict:
+        """The Pareto frontier of the zone of agreement, this agreement's distance to it and efficiency
+        (share of the utilitarian maximum, in [0, 1]), the Nash and Kalai–Smorodinsky plans."""
         assert self.model is not None and self.model.outcome is not None
         return benchmarks(self.model.evaluation, self.model.outcome.plan_index)
+
+    def benchmarks(self) -> dict:
+        """The same as :attr:`analysis` (kept for callers of the earlier name)."""
+        return self.analysis
 
     def burden(self) -> dict[str, float]:
         """£m each kind of organisation pays into the signed plan (empty when deadlocked)."""
@@ -95,7 +101,8 @@ class NegotiationResult:
             "reasons": self.reasons,
             "duty_breaches": self.duty_breaches,
             "burden": self.burden(),
-            "efficiency": efficiency(self.model.evaluation, self.model.outcome.plan_index),
+            "efficiency": self.analysis["efficiency"],
+            "analysis": self.analysis,
         }
         if with_history:
             out["history"] = self.history

@@ -22,14 +22,30 @@ def outcomes(path, seeds=range(100)):
     return [run_scenario(s, seed=seed) for seed in seeds]
 
 
-def test_oxfordshire_signs_a_plan_that_fails_assurance_on_its_target():
+def test_oxfordshire_at_its_base_figures_signs_a_target_it_cannot_meet():
+    """The verdict the corrected rules reach (README: "What the corrected rules changed"), by its mechanism.
+
+    The performance payment the plan cannot earn is not destroyed: it pays the acute trust for the
+    excess admissions, which the CCG's contract would otherwise pay. Committing to 3.5% is then a transfer
+    the parties can share out (risk shares), not a loss, and the plan passes assurance.
+    """
     results = outcomes(OXFORDSHIRE)
-    share = sum(r.outcome == "not_approved" for r in results) / len(results)
+    share = sum(r.outcome == "approved" for r in results) / len(results)
     assert share >= 0.8
     for r in results:
-        if r.outcome == "not_approved":
-            assert r.signed_off
-            assert "admissions_target" in r.failed_conditions
+        if r.outcome == "approved":
+            ev, j = r.model.evaluation, r.model.outcome.plan_index
+            assert r.plan["admissions_target"] >= 0.035
+            assert ev.required_cut[j] > ev.realised_cut[j] + 0.03  # the target is not met...
+            assert ev.p4p_loss[j] > 0  # ...so the payment is not earned
+            assert abs(ev.p4p_flows[:, j].sum()) < 1e-9  # and it changes hands, nothing is destroyed
+
+
+def test_oxfordshire_historical_verdict_returns_when_the_ccg_has_less_headroom():
+    """README: a CCG with £0.3m rather than £5.0m of headroom cannot fund the fund's minimum."""
+    s = load_scenario(OXFORDSHIRE, {"organisations.oxfordshire_ccg.committed_spend": 626.5})
+    results = [run_scenario(s, seed=seed) for seed in range(20)]
+    assert sum(r.outcome == "not_approved" for r in results) >= 16
 
 
 def test_oxfordshire_mechanism_is_the_target_not_a_label():
@@ -243,3 +259,26 @@ def test_bargaining_benchmarks():
     assert 0 < d["efficiency"] <= 1.0 + 1e-9
     assert d["burden"]["ccg"] > 0
     assert run_scenario(NORTHAMPTONSHIRE, seed=0).to_dict()["efficiency"] is None
+
+
+def test_a_person_playing_the_proposer_puts_their_own_plan():
+    from negotiation.model import NegotiationModel
+
+    s = load_scenario(OXFORDSHIRE)
+    model = NegotiationModel(s, seed=0, human_players=["oxfordshire_ccg"])
+    first = model.ids[model.order[0]]
+    chosen = int(np.flatnonzero(model.evaluation.acceptable[0])[0])
+    if first != "oxfordshire_ccg":
+        with pytest.raises(ValueError):
+            model.open_round(plan=chosen)  # not the person's turn: refused, the round stays unopened
+        assert model.round == 0
+        while model.ids[model.order[model.round % len(model.order)]] != "oxfordshire_ccg":
+            model.step()
+    proposer, plan = model.open_round(plan=chosen)
+    assert (proposer, plan) == ("oxfordshire_ccg", chosen)
+    with pytest.raises(ValueError):
+        model.open_round(plan=chosen + 1)  # the round is already open with another plan
+    record = model.close_round()
+    assert record.plan_index == chosen and record.proposer == "oxfordshire_ccg"
+    with pytest.raises(ValueError):
+        NegotiationModel(s, seed=0, human_players=["oxfordshire_ccg"]).open_round(plan=10**9)

@@ -57,9 +57,18 @@ class OrganisationAgent(mesa.Agent):
         aim = self.strategy.aspiration(self.view(round_, deadline))
         self.aspiration = min(self.ideal, max(self.reservation, aim))
 
+    def next_aspiration(self, round_: int, deadline: int) -> float:
+        """What it will hold out for next round (no deal after the deadline): its continuation value."""
+        if round_ >= deadline:
+            return self.reservation
+        if self._curve is not None:
+            return self._curve[min(round_ + 1, len(self._curve)) - 1]
+        return self.aspiration
+
     def respond(self, plan: int, trust_to_proposer: float, own_proposal: bool) -> Response:
         model = self.model
-        aim = self.aspiration if own_proposal else threshold(
+        # A proposer signs what it proposes (if within its duty and no worse than no deal).
+        aim = self.reservation if own_proposal else threshold(
             self.aspiration, self.reservation, trust_to_proposer, model.trust_effect
         )
         response = respond(model.evaluation, self.index, self.org_id, self.name, self.kind, plan, aim, self.breach_duty)

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from negotiation.domain import tariff
-from negotiation.domain.plan import PlanSpace, build_plan_space, shares
+from negotiation.domain.plan import PlanSpace, realised_cut, shares
 from negotiation.scenario import Scenario
 
 CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
@@ -49,9 +49,11 @@ class Evaluation:
     failed: np.ndarray  # (plans, conditions) bool
     realised_cut: np.ndarray  # (plans,) share of this year's activity avoided
     required_cut: np.ndarray  # (plans,) share the target demands
-    p4p_loss: np.ndarray  # (plans,) £m
+    p4p_loss: np.ndarray  # (plans,) £m of performance payment not earned (it pays for the excess admissions)
+    p4p_flows: np.ndarray  # (orgs, plans) £m each organisation gains (+) or pays (−) through it; columns sum to 0
     proposal_cache: dict = field(default_factory=dict, repr=False)  # see protocol.proposing
     response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
+    memo: dict = field(default_factory=dict, repr=False)  # derived figures, e.g. the Pareto frontier (analysis)
 
     @cached_property
     def rows(self) -> Rows:
@@ -65,7 +67,7 @@ class Evaluation:
     def approvable(self) -> np.ndarray:
         return ~self.failed.any(axis=1)
 
-    @property
+    @cached_property
     def zone_of_agreement(self) -> np.ndarray:
         """Plans every organisation could sign without breaching its duty or going below no deal."""
         return self.acceptable.all(axis=0)
@@ -82,8 +84,11 @@ def assess(space: PlanSpace, s: Scenario) -> np.ndarray:
     )
 
 
-def evaluate_uncached(s: Scenario) -> Evaluation:
-    space = build_plan_space(s)
+def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
+    """What each plan is worth to each organisation, its duty gaps and the conditions it fails (row by row).
+
+    Each plan's figures depend on that plan alone, so a refined space is valued in pieces and joined.
+    """
     orgs = list(s.organisations.values())
     kinds = np.array([o.kind for o in orgs])
     act, rules = s.activity, s.rules
@@ -91,7 +96,7 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
 
     a, sch, k = space.asc_protection, space.community_schemes, space.acute_support
-    realised = np.minimum(act.max_reduction, act.achievable_reduction + act.reduction_per_scheme * sch)
+    realised = realised_cut(s, sch)
     # Money effects come only from what the plan's schemes add: the rest happens with or without a plan.
     avoided = (realised - act.achievable_reduction) * n0
     saving = tariff.commissioner_saving(n0, avoided, act.baseline_admissions, price, m) / tariff.GBP_PER_M
@@ -99,7 +104,9 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
     community_work = act.community_cost_per_admission * avoided / tariff.GBP_PER_M
     required = tariff.required_cut_vs_current(space.admissions_target, g)
     shortfall = np.maximum(0.0, required - realised) * n0
-    p4p_loss = np.minimum(rules.p4p_fraction * space.fund_total, shortfall * price / tariff.GBP_PER_M)
+    # The performance payment not earned (capped at the local sum) pays the acute trust for the admissions
+    # above the target, money the CCGs' contract would otherwise pay (research, P4P lines and §3(d)).
+    unearned = np.minimum(rules.p4p_fraction * space.fund_total, shortfall * price / tariff.GBP_PER_M)
 
     new_money = space.contributions.sum(axis=1)
     remainder = new_money - (a + sch + k)
@@ -111,13 +118,29 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
     ccg_w = shares(budgets, kinds == "ccg")
     council_w = shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council")
     activity = np.array([o.activity_share for o in orgs])
-    acute_w = shares(activity, kinds == "acute_trust")
-    community_w = shares(activity, kinds == "community_trust")
-    rho = space.ccg_risk_share
+    acute_w = shares(activity, kinds == "acute_trust") if (kinds == "acute_trust").any() else np.zeros(len(orgs))
+    community_w = (shares(activity, kinds == "community_trust") if (kinds == "community_trust").any()
+                   else np.zeros(len(orgs)))
+    rho, sigma = space.ccg_risk_share, space.trust_risk_share
+    if acute_w.any():
+        # The pot pays the acute trust full tariff for the excess admissions; the CCGs' contract no longer
+        # pays for them what it would have (at the marginal rate above the baseline: piecewise MRET).
+        excess_paid = unearned * tariff.GBP_PER_M / price
+        contract = tariff.commissioner_saving(n0 * (1.0 - realised), excess_paid, act.baseline_admissions, price, m)
+        relief = contract / tariff.GBP_PER_M
+        to_acute = np.outer(acute_w, (1.0 - sigma) * unearned - relief)  # the trust forgoes the share it absorbs
+    else:
+        # No acute trust at the table: the money goes to local NHS services as the board agrees (the CCGs').
+        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(orgs), len(unearned)))
+    payers_risk = (1.0 - sigma) * unearned  # what the payers must make good so the pool's services are paid
+    # Conservation (columns sum to zero): CCGs are relieved of the contract payments (+relief) and make good
+    # their share of the pool, councils theirs, acute trusts are paid for the excess admissions.
+    p4p_flows = (np.outer(ccg_w, relief - rho * payers_risk) - np.outer(council_w, (1.0 - rho) * payers_risk)
+                 + to_acute)
 
-    money = -space.contributions.T + returned.T
-    money += np.outer(ccg_w, saving + act.asc_spillover * a - rho * p4p_loss)
-    money += np.outer(council_w, a - (1.0 - rho) * p4p_loss)
+    money = -space.contributions.T + returned.T + p4p_flows
+    money += np.outer(ccg_w, saving + act.asc_spillover * a)
+    money += np.outer(council_w, a)
     money += np.outer(acute_w, k - acute_net_loss)
     money += np.outer(community_w, sch - community_work)
 
@@ -134,36 +157,76 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
     may_breach = np.array([o.breach_duty for o in orgs])
     within_duty = (duty_gap <= EPS) | may_breach[:, None]
     acceptable = within_duty & (utility >= reservation[:, None] - EPS)
+    return {
+        "money": money, "utility": utility, "duty_gap": duty_gap, "acceptable": acceptable, "failed": failed,
+        "realised_cut": realised, "required_cut": required, "p4p_loss": unearned, "p4p_flows": p4p_flows,
+        "reservation": reservation,
+    }
+
+
+def join(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Values of spaces valued in pieces, in the order the spaces were joined (plans are the last axis)."""
+    out = {}
+    for key, first in parts[0].items():
+        if key == "reservation":
+            out[key] = first
+        elif first.ndim == 2 and key not in ("failed",):
+            out[key] = np.concatenate([p[key] for p in parts], axis=1)
+        else:
+            out[key] = np.concatenate([p[key] for p in parts], axis=0)
+    return out
+
+
+def evaluate_uncached(s: Scenario) -> Evaluation:
+    """The coarse grid, refined around the plans that decide the bargaining, valued for every organisation."""
+    from negotiation.domain.refine import refined_space  # refine reads values; values do not read refine
+
+    space, v = refined_space(s)
+    utility, acceptable, reservation = v["utility"], v["acceptable"], v["reservation"]
     ideal = np.array(
-        [utility[i, acceptable[i]].max() if acceptable[i].any() else reservation[i] for i in range(len(orgs))]
+        [utility[i, acceptable[i]].max() if acceptable[i].any() else reservation[i] for i in range(len(reservation))]
     )
-    for arr in (money, utility, duty_gap, acceptable, failed):
-        arr.setflags(write=False)
+    for key in ("money", "utility", "duty_gap", "acceptable", "failed", "p4p_flows"):
+        v[key].setflags(write=False)
     return Evaluation(
         space=space,
-        money=money,
+        money=v["money"],
         utility=utility,
-        duty_gap=duty_gap,
+        duty_gap=v["duty_gap"],
         acceptable=acceptable,
         reservation=reservation,
         ideal=ideal,
-        failed=failed,
-        realised_cut=realised,
-        required_cut=required,
-        p4p_loss=p4p_loss,
+        failed=v["failed"],
+        realised_cut=v["realised_cut"],
+        required_cut=v["required_cut"],
+        p4p_loss=v["p4p_loss"],
+        p4p_flows=v["p4p_flows"],
     )
 
 
 _CACHE: dict[str, Evaluation] = {}
-_CACHE_SIZE = 32
+CACHE_BYTES = 256 * 1024 * 1024  # evaluations kept for reuse across runs, by estimated memory (README: limits)
+
+
+def footprint(ev: Evaluation) -> int:
+    """Estimated bytes an evaluation holds: its arrays and the Python lists a round reads (about 32 bytes a value)."""
+    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows))
+    return arrays + ev.space.nbytes + 4 * 32 * ev.utility.size
 
 
 def evaluate(s: Scenario) -> Evaluation:
-    """Evaluate the plan space, once per distinct scenario (runs over seeds share it)."""
+    """Evaluate the plan space, once per distinct scenario (runs over seeds share it).
+
+    The cache is bounded by bytes, not entries, so a few huge scenarios cannot hold the memory of many
+    (the oldest go first); one larger than the whole budget is evaluated but not kept.
+    """
     key = s.fingerprint
     found = _CACHE.get(key)
     if found is None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        found = _CACHE[key] = evaluate_uncached(s)
+        found = evaluate_uncached(s)
+        size = footprint(found)
+        if size <= CACHE_BYTES:
+            while _CACHE and sum(footprint(e) for e in _CACHE.values()) + size > CACHE_BYTES:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = found
     return found

@@ -2,25 +2,43 @@
 
 A plan fixes every organisation's additional contribution (£m per year, on top
 of money already pooled), the new money spent protecting adult social care,
-on community (admission-avoidance) schemes and as risk-share support to the
-acute trust, the admissions target on last year, and the CCGs' share of any
-performance payment lost. The space is a grid built once per scenario, so a
-round of negotiation is an array lookup, not an optimisation: that is what
-lets a sweep run millions of negotiations.
+on community (admission-avoidance) schemes and as support to the acute trust
+for the income it loses, the admissions target on last year, and who carries
+the risk of the performance payment not being earned (CCGs, councils, trusts).
+
+A plan is a row of a parameter matrix (:data:`PARAMETERS`, then each payer's
+share of its group's contribution), so the space stays rows of numpy arrays
+and every evaluation an (organisations × plans) array: a round of negotiation
+is an array lookup, not an optimisation, which is what lets a sweep run
+millions of negotiations. The coarse grid here is refined around the plans
+that matter by :mod:`negotiation.domain.refine`.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from negotiation.domain import tariff
+from negotiation.errors import ScenarioError
 from negotiation.scenario import Scenario
 
-RISK_SHARES = (0.25, 0.5, 0.75)  # CCGs' share of lost performance payment; the rest falls on councils
-CCG_SHARES_OF_EXTRA = (1.0, 0.8)  # share of new money paid by the CCGs; councils pay the rest
+# Columns of the parameter matrix, in order; then one column per CCG and per council (its share of
+# its group's new money, summing to 1 within the group).
+PARAMETERS = (
+    "asc_protection",  # £m of new money to the council(s) for adult social care
+    "community_schemes",  # £m to community trusts for admission avoidance (0 when there is none)
+    "acute_support_share",  # share of the acute trusts' lost income (net of cost shed) the pool repays
+    "admissions_target",  # reduction on last year, fraction (negative: a rise is allowed)
+    "ccg_risk_share",  # CCGs' share of the payers' performance-payment risk; councils carry the rest
+    "trust_risk_share",  # share of an unearned performance payment acute trusts forgo (absorb)
+    "ccg_share_of_new_money",  # CCGs' share of the new money; councils pay the rest
+    "top_up",  # 1: new money brought up to the area's minimum fund even if the payouts are smaller
+)
+A, SCH, KAPPA, TAU, RHO, SIGMA, THETA, TOP = range(len(PARAMETERS))
+TARGET_STEP = 0.005  # the admissions target moves on a half-percentage-point scale
+MAX_PLAN_CELLS = 1_000_000  # organisations × plans the evaluation may hold (8 MB per array; README: limits)
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,8 @@ class Plan:
     acute_support: float
     admissions_target: float  # reduction on last year, fraction
     ccg_risk_share: float
+    trust_risk_share: float = 0.0
+    ccg_share_of_new_money: float = 1.0
 
     def to_dict(self) -> dict:
         return {
@@ -43,7 +63,9 @@ class Plan:
             "community_schemes": round(self.community_schemes, 4),
             "acute_support": round(self.acute_support, 4),
             "admissions_target": round(self.admissions_target, 4),
-            "ccg_risk_share": self.ccg_risk_share,
+            "ccg_risk_share": round(self.ccg_risk_share, 4),
+            "trust_risk_share": round(self.trust_risk_share, 4),
+            "ccg_share_of_new_money": round(self.ccg_share_of_new_money, 4),
         }
 
 
@@ -53,13 +75,21 @@ class PlanSpace:
     contributions: np.ndarray  # (plans, organisations) £m
     asc_protection: np.ndarray  # (plans,)
     community_schemes: np.ndarray
-    acute_support: np.ndarray
+    acute_support: np.ndarray  # £m
     admissions_target: np.ndarray
     ccg_risk_share: np.ndarray
     fund_total: np.ndarray
+    trust_risk_share: np.ndarray
+    parameters: np.ndarray  # (plans, len(PARAMETERS) + CCGs + councils): the rows plans are made from
 
     def __len__(self) -> int:
         return len(self.asc_protection)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, f).nbytes for f in (
+            "contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
+            "ccg_risk_share", "fund_total", "trust_risk_share", "parameters"))
 
     def plan(self, j: int) -> Plan:
         return Plan(
@@ -70,6 +100,8 @@ class PlanSpace:
             acute_support=float(self.acute_support[j]),
             admissions_target=float(self.admissions_target[j]),
             ccg_risk_share=float(self.ccg_risk_share[j]),
+            trust_risk_share=float(self.trust_risk_share[j]),
+            ccg_share_of_new_money=float(self.parameters[j, THETA]),
         )
 
 
@@ -84,9 +116,35 @@ def shares(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return w / total if total > 0 else np.where(mask, 1.0 / max(mask.sum(), 1), 0.0)
 
 
-def _levels(top: float, n: int, extra=()) -> np.ndarray:
-    values = np.concatenate([np.linspace(0.0, max(top, 0.0), n), np.asarray(extra, dtype=float)])
-    return np.unique(np.round(values, 4))
+# ---------------------------------------------------------------- what the scenario allows
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Who is in the room, by kind: fixes the parameter matrix's columns and what each may receive."""
+
+    kinds: np.ndarray
+    ccgs: np.ndarray  # organisation indexes
+    councils: np.ndarray
+    has_acute: bool
+    has_community: bool  # schemes need a community trust to receive the money (as acute support an acute trust)
+    min_new: float  # £m of new money that brings the fund to the area's minimum
+
+    @property
+    def width(self) -> int:
+        return len(PARAMETERS) + len(self.ccgs) + len(self.councils)
+
+
+def layout(s: Scenario) -> Layout:
+    kinds = np.array([o.kind for o in s.organisations.values()])
+    return Layout(
+        kinds=kinds,
+        ccgs=np.flatnonzero(kinds == "ccg"),
+        councils=np.flatnonzero(kinds == "council"),
+        has_acute=bool((kinds == "acute_trust").any()),
+        has_community=bool((kinds == "community_trust").any()),
+        min_new=max(0.0, s.rules.minimum_fund - s.existing_pooled),
+    )
 
 
 def scheme_ceiling(s: Scenario) -> float:
@@ -97,53 +155,165 @@ def scheme_ceiling(s: Scenario) -> float:
     return min((a.max_reduction - a.achievable_reduction) / a.reduction_per_scheme, 0.5 * s.rules.minimum_fund)
 
 
-def target_levels(s: Scenario) -> np.ndarray:
-    nat = s.rules.national_admissions_target
-    return np.unique(np.round([nat + 0.01, nat, nat - 0.01, 0.02, 0.01, 0.0, -0.02, -0.04, -0.06], 4))
+def realised_cut(s: Scenario, schemes) -> np.ndarray:
+    """Share of this year's emergency activity avoided: what happens anyway plus what the schemes add."""
+    act = s.activity
+    return np.minimum(act.max_reduction, act.achievable_reduction + act.reduction_per_scheme * np.asarray(schemes))
 
 
-def build_plan_space(s: Scenario) -> PlanSpace:
-    orgs = list(s.organisations.values())
-    ids = tuple(s.organisations)
-    kinds = np.array([o.kind for o in orgs])
-    budgets = np.array([o.budget for o in orgs])
-    ccg_w, council_w = shares(budgets, kinds == "ccg"), shares(budgets, kinds == "council")
-
-    asc_need = sum(o.asc_need for o in orgs)
-    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
-    a_levels = _levels(a_top, 9, (asc_need, s.rules.asc_protection_min))
-    s_top = scheme_ceiling(s)
-    s_levels = _levels(s_top, 4)
-    has_acute = "acute_trust" in kinds
-    if has_acute:
-        act = s.activity
-        cut = (act.max_reduction - act.achievable_reduction) * act.admissions_this_year
-        loss = tariff.commissioner_saving(
-            act.admissions_this_year, cut, act.baseline_admissions, act.tariff, s.rules.mret_rate
-        ) / tariff.GBP_PER_M
-        k_levels = _levels(max(loss, 0.5), 3)
-    else:
-        k_levels = np.array([0.0])
-    min_new = max(0.0, s.rules.minimum_fund - s.existing_pooled)
-
-    grid = np.array(
-        list(itertools.product(a_levels, s_levels, k_levels, target_levels(s), RISK_SHARES, CCG_SHARES_OF_EXTRA, (0, 1))),
-        dtype=float,
+def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
+    """£m of income the acute trusts lose to the admissions the schemes add, net of the cost they shed (MRET)."""
+    act = s.activity
+    avoided = (realised_cut(s, schemes) - act.achievable_reduction) * act.admissions_this_year
+    saving = tariff.commissioner_saving(
+        act.admissions_this_year, avoided, act.baseline_admissions, act.tariff, s.rules.mret_rate
     )
-    a, sch, k, tau, rho, theta, top_up = grid.T
+    return np.maximum(0.0, (saving - act.acute_marginal_cost * act.tariff * avoided) / tariff.GBP_PER_M)
+
+
+def growth_rate(s: Scenario) -> float:
+    return tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
+
+
+def met_target(s: Scenario, schemes) -> np.ndarray:
+    """The most ambitious target on the half-point scale that the schemes' realised cut meets (no payment lost)."""
+    tau = 1.0 - (1.0 + growth_rate(s)) * (1.0 - realised_cut(s, schemes))
+    return np.floor(np.round(tau / TARGET_STEP, 6)) * TARGET_STEP
+
+
+def target_range(s: Scenario) -> tuple[float, float]:
+    """Targets considered: from a rise that needs no cut at all (minus a step) to a point above the national one."""
+    nat = s.rules.national_admissions_target
+    # At most a 50% rise: growth beyond that (valid at the input limits) would make the lattice huge.
+    low = -np.ceil(min(max(growth_rate(s), 0.0), 0.5) / TARGET_STEP) * TARGET_STEP - TARGET_STEP
+    return float(min(low, -0.01)), float(np.ceil((nat + 0.01) / TARGET_STEP) * TARGET_STEP)
+
+
+# ---------------------------------------------------------------- parameters -> plans
+
+
+def space_from_parameters(s: Scenario, x: np.ndarray, lay: Layout | None = None) -> PlanSpace:
+    """Plans from parameter rows: payouts, new money, each organisation's contribution, the fund."""
+    lay = lay or layout(s)
+    x = np.asarray(x, dtype=float)
+    a, sch, kappa = x[:, A], x[:, SCH], x[:, KAPPA]
+    k = kappa * acute_net_loss(s, sch) if lay.has_acute else np.zeros(len(x))
     payouts = a + sch + k
-    new_money = np.where(top_up == 1, np.maximum(payouts, min_new), payouts)
-    # Both fund options coincide when the payouts already reach the minimum; keep one copy.
-    keep = (top_up == 0) | (new_money > payouts + 1e-9)
-    a, sch, k, tau, rho, theta, new_money = (x[keep] for x in (a, sch, k, tau, rho, theta, new_money))
-    contributions = np.outer(theta * new_money, ccg_w) + np.outer((1.0 - theta) * new_money, council_w)
+    new_money = np.where(x[:, TOP] > 0.5, np.maximum(payouts, lay.min_new), payouts)
+    n_org = len(lay.kinds)
+    weights = np.zeros((len(x), n_org))
+    nc = len(lay.ccgs)
+    weights[:, lay.ccgs] = x[:, THETA, None] * x[:, len(PARAMETERS):len(PARAMETERS) + nc]
+    weights[:, lay.councils] = (1.0 - x[:, THETA, None]) * x[:, len(PARAMETERS) + nc:]
+    contributions = new_money[:, None] * weights
     return PlanSpace(
-        ids=ids,
+        ids=tuple(s.organisations),
         contributions=contributions,
         asc_protection=a,
         community_schemes=sch,
         acute_support=k,
-        admissions_target=tau,
-        ccg_risk_share=rho,
+        admissions_target=x[:, TAU],
+        ccg_risk_share=x[:, RHO],
         fund_total=s.existing_pooled + new_money,
+        trust_risk_share=x[:, SIGMA],
+        parameters=x,
     )
+
+
+def concat(spaces: list[PlanSpace]) -> PlanSpace:
+    first = spaces[0]
+    fields = ("contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
+              "ccg_risk_share", "fund_total", "trust_risk_share", "parameters")
+    return PlanSpace(ids=first.ids, **{f: np.concatenate([getattr(p, f) for p in spaces]) for f in fields})
+
+
+def _levels(top: float, n: int, extra=()) -> np.ndarray:
+    values = np.concatenate([np.linspace(0.0, max(top, 0.0), n), np.asarray(extra, dtype=float)])
+    return np.unique(np.round(values, 4))
+
+
+def group_splits(s: Scenario, members: np.ndarray) -> np.ndarray:
+    """Ways to split a group's new money: pro rata to budget and, if different, to headroom (what each can afford)."""
+    orgs = list(s.organisations.values())
+    budget = np.array([orgs[i].budget for i in members])
+    room = np.array([max(0.0, orgs[i].headroom) for i in members])
+    splits = [budget / budget.sum() if budget.sum() > 0 else np.full(len(members), 1.0 / len(members))]
+    if len(members) > 1 and room.sum() > 0:
+        splits.append(room / room.sum())
+    return np.unique(np.round(np.array(splits), 6), axis=0)
+
+
+def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
+    """The coarse grid, before refinement: every level of each parameter that changes what a plan is worth.
+
+    Equivalent plans are built once: with no payment at risk the risk shares do not matter; with no
+    schemes there is no lost acute income to support; targets below the one the schemes meet cost
+    nothing more and only fail assurance more, so the grid names the most ambitious one met.
+    """
+    lay = lay or layout(s)
+    nat = s.rules.national_admissions_target
+    asc_need = sum(o.asc_need for o in s.organisations.values())
+    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
+    a_levels = _levels(a_top, 7, (asc_need, s.rules.asc_protection_min))
+    s_levels = _levels(scheme_ceiling(s), 4) if lay.has_community else np.array([0.0])
+    low, high = target_range(s)
+    thetas = (1.0, 0.75, 0.5)
+    ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
+    rows = []
+    lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
+    for sch in s_levels:
+        met = float(np.clip(met_target(s, sch), low, high))
+        taus = {met, nat, high, np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP}
+        # Every half-point target from the one met to the top of the range, in one cross-section of the
+        # other parameters (the CCGs pay three quarters of the new money, risk shared equally).
+        for tau in lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]:
+            if not any(abs(tau - t) < 1e-9 for t in taus):
+                for top in (0.0, 1.0):
+                    rows.append((sch, 0.0, float(tau), 0.5, 0.0, 0.75, top))
+        kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
+        for tau in sorted(t for t in taus if t >= met):
+            at_risk = tau > met + 1e-9
+            risk: list[tuple[float, float]] = [(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)]
+            if at_risk and lay.has_acute:
+                risk.append((0.5, 0.5))
+            for kappa in kappas:
+                for rho, sigma in risk:
+                    for theta in thetas:
+                        for top in (0.0, 1.0):
+                            rows.append((sch, kappa, tau, rho, sigma, theta, top))
+    base = np.array(rows)
+    n_a, n_b = len(a_levels), len(base)
+    grid = np.zeros((n_a * n_b, len(PARAMETERS)))
+    grid[:, A] = np.repeat(a_levels, n_b)
+    grid[:, SCH:] = np.tile(base, (n_a, 1))
+    splits = np.array([np.concatenate([c, k]) for c in ccg_splits for k in council_splits])
+    x = np.concatenate([np.repeat(grid, len(splits), axis=0), np.tile(splits, (len(grid), 1))], axis=1)
+    return drop_redundant(s, x, lay)
+
+
+def drop_redundant(s: Scenario, x: np.ndarray, lay: Layout) -> np.ndarray:
+    """Remove rows that make the same plan as another: topping up when the payouts already reach the minimum."""
+    sch = x[:, SCH]
+    k = x[:, KAPPA] * acute_net_loss(s, sch) if lay.has_acute else 0.0
+    payouts = x[:, A] + sch + k
+    keep = (x[:, TOP] < 0.5) | (payouts < lay.min_new - 1e-9)
+    return x[keep]
+
+
+def check_size(s: Scenario, plans: int, source: str = "scenario") -> None:
+    """Refuse a plan space too large to evaluate in bounded memory (README: limits)."""
+    cells = plans * len(s.organisations)
+    if cells > MAX_PLAN_CELLS:
+        raise ScenarioError(
+            source, "organisations",
+            f"{len(s.organisations)} organisations x {plans} plans = {cells:,} plan values, above the limit of "
+            f"{MAX_PLAN_CELLS:,}; use fewer organisations (group small ones)",
+        )
+
+
+def build_plan_space(s: Scenario) -> PlanSpace:
+    """The coarse grid as plans (the evaluation refines it: see :func:`negotiation.domain.evaluation.evaluate`)."""
+    lay = layout(s)
+    x = coarse_parameters(s, lay)
+    check_size(s, len(x))
+    return space_from_parameters(s, x, lay)

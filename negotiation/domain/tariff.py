@@ -86,3 +86,19 @@ def retained_marginal_pot_m(admissions: float, baseline: float, tariff: float, m
     11.0
     """
     return (1.0 - mret_rate) * tariff * max(0.0, admissions - baseline) / GBP_PER_M
+
+
+def activity_cut_to_release_piecewise(cash_m, current, baseline, tariff, mret_rate) -> float:
+    """Fraction of current activity to cut so that the commissioner saves ``cash_m`` (£m), by the piecewise MRET.
+
+    The inverse of :func:`commissioner_saving`: admissions above the baseline save m·T each, those below it
+    the full tariff. Valid everywhere, unlike :func:`activity_cut_to_release` (seed A's linear arithmetic).
+
+    >>> round(activity_cut_to_release_piecewise(12.15, 60000, 50180, 2700.0, 0.3), 3)
+    0.19
+    """
+    cash = cash_m * GBP_PER_M
+    above = max(0.0, current - baseline)
+    at_margin = mret_rate * tariff * above
+    cut = cash / (mret_rate * tariff) if cash <= at_margin else above + (cash - at_margin) / tariff
+    return min(cut, current) / current

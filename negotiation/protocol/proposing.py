@@ -1,13 +1,25 @@
 """How a whole-plan proposal is chosen.
 
-An organisation proposing picks, among plans that give it at least its own
-aspiration and keep it within its duty, the one it expects most others to
-accept (a trade-off strategy in the sense of Faratin, Sierra and Jennings,
-2002), judging the others by public figures: their reservation, their ideal
-and how far through the negotiation we are. The HWB chair as mediator picks
-the single text that the most organisations accepted last time, then the one
-with the fairest (max–min) slack over their revealed demands (Raiffa's single
-negotiating text, Klein et al., 2003). Ties are broken by the model's seeded RNG.
+An organisation proposing bargains, as in alternating-offers models (Rubinstein
+1982; Baron and Ferejohn 1989): among the plans it expects every other party to
+accept, it takes the one best for itself, offering each the least that party
+takes. As those models assume the parties' patience is common knowledge, a
+proposer knows each party's concession curve (its strategy and β, from its
+ideal to its no-deal value over the time to the deadline) and its trust in the
+proposer, so it knows the least each accepts this round: a more patient party
+holds out for more and is offered more. It takes that deal if it is worth at
+least what it would itself hold out for next round (its continuation value; no
+deal at the deadline), and signs what it proposes. Otherwise it holds out: among
+plans worth its own aspiration, the one the most parties accept, then the best
+for itself. At the deadline every
+concession curve reaches no deal, so a zone of agreement is found if one exists.
+A person playing an organisation is expected to behave like the linear curve.
+
+The HWB chair as mediator proposes only plans within every party's duty and
+no worse than no deal for anyone (the zone of agreement) when there is one:
+the single text that the most organisations' revealed demands accept, then the
+one with the fairest (max–min) slack (Raiffa's single negotiating text, Klein
+et al., 2003). Ties are broken by the model's seeded RNG.
 """
 
 from __future__ import annotations
@@ -32,50 +44,77 @@ def _scale(ev: Evaluation) -> np.ndarray:
     return np.maximum(ev.ideal - ev.reservation, 0.1)
 
 
-def believed_thresholds(ev: Evaluation, time: float, trust_to_proposer: np.ndarray, trust_effect: float):
-    """What a proposer guesses each organisation needs: a linear concession from ideal to reservation."""
+def expected_thresholds(ev: Evaluation, aims: np.ndarray, trust_to_proposer: np.ndarray, trust_effect: float):
+    """The least each organisation accepts from this proposer: its aim lowered by its trust in the proposer."""
     d = ev.reservation
-    aim = d + (ev.ideal - d) * (1.0 - time)
-    return d + (aim - d) * (1.0 - trust_effect * trust_to_proposer)
+    return d + (aims - d) * (1.0 - trust_effect * trust_to_proposer)
 
 
 def propose_as_organisation(
-    ev: Evaluation, proposer: int, aspiration: float, time: float, trust_row: np.ndarray, trust_effect: float,
-    rng: random.Random,
+    ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
+    rng: random.Random, continuation: float | None = None,
 ) -> int:
-    # The best plans are a pure function of the scenario (hence ``ev``), the proposer, its aspiration
-    # and the time; runs over seeds of one scenario meet the same ones again and again, so they are
-    # memoised on the evaluation (bounded) and only the tie is drawn each time.
-    key = (proposer, aspiration, time)
+    """``aims``: every organisation's aspiration this round (the proposer's own included);
+    ``continuation``: what the proposer would hold out for next round (default: its aim now)."""
+    # The best plans are a pure function of the scenario (hence ``ev``), the proposer and the aims;
+    # runs over seeds of one scenario meet the same ones again and again, so they are memoised on the
+    # evaluation (bounded) and only the tie is drawn each time.
+    continuation = aims[proposer] if continuation is None else continuation
+    key = (proposer, aims, continuation)
     top = ev.proposal_cache.get(key)
     if top is None:
-        believed = believed_thresholds(ev, time, trust_row, trust_effect)
-        top = _best_for_organisation(ev, proposer, aspiration, believed)
+        expected = expected_thresholds(ev, np.array(aims), trust_row, trust_effect)
+        top = _best_for_organisation(ev, proposer, aims[proposer], expected, continuation)
         if len(ev.proposal_cache) < 4096:
             ev.proposal_cache[key] = top
     return _pick(top, rng)
 
 
-def _best_for_organisation(ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray) -> np.ndarray:
-    u = ev.utility
-    own = ev.acceptable[proposer] & (u[proposer] >= aspiration - EPS)
-    if not own.any():
-        own = ev.acceptable[proposer] if ev.acceptable[proposer].any() else np.ones(len(ev.space), bool)
-    candidates = np.flatnonzero(own)
+def _best_for_organisation(
+    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
+) -> np.ndarray:
+    u, ok = ev.utility, ev.acceptable
+    candidates = np.flatnonzero(ok[proposer])
+    if len(candidates) == 0:  # it can sign nothing: put the plan that leaves it least short of its duty
+        gap = ev.duty_gap[proposer]
+        candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
     others = np.arange(len(ev.ideal)) != proposer
     sub_u = u[others][:, candidates]
     need = believed[others][:, None]
-    likely = ev.acceptable[others][:, candidates] & (sub_u >= need - EPS)
+    likely = ok[others][:, candidates] & (sub_u >= need - EPS)
+    n_likely = likely.sum(axis=0)
     slack = np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
-    own_gain = (u[proposer, candidates] - ev.reservation[proposer]) / _scale(ev)[proposer]
-    scores = likely.sum(axis=0) * 10.0 + slack + 0.01 * own_gain
-    return _best(scores, candidates)
+    own = u[proposer, candidates]
+    passes = n_likely == others.sum()
+    if passes.any() and own[passes].max() >= continuation - EPS:
+        # A plan is expected to pass and beats waiting: the one best for itself, each other party getting
+        # what it is expected to take (then the safest of those).
+        best_own = own[passes].max()
+        top = passes & (own >= best_own - 1e-9)
+        return _best(slack[top], candidates[top])
+    # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
+    # to accept, then the one best for itself.
+    mine = own >= aspiration - EPS
+    if not mine.any():
+        mine = own >= own.max() - 1e-9
+    score = n_likely[mine].astype(float)
+    top = score >= score.max()
+    best_own = own[mine][top].max()
+    top &= own[mine] >= best_own - 1e-9
+    return _best(slack[mine][top], candidates[mine][top])
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
-    """The chair's single text: most organisations satisfied, then the fairest slack."""
+    """The chair's single text: within every duty and no worse than no deal, most satisfied, then the fairest."""
     u = ev.utility
-    satisfied = ev.acceptable & (u >= demands[:, None] - EPS)
-    slack = ((u - demands[:, None]) / _scale(ev)[:, None]).min(axis=0)
+    zone = ev.zone_of_agreement
+    if zone.any():
+        pool = np.flatnonzero(zone)
+    else:  # no zone: the plans leaving the parties least short of their duties
+        short = np.maximum(ev.duty_gap, 0.0).sum(axis=0)
+        pool = np.flatnonzero(short <= short.min() + 1e-9)
+    sub = u[:, pool]
+    satisfied = ev.acceptable[:, pool] & (sub >= demands[:, None] - EPS)
+    slack = ((sub - demands[:, None]) / _scale(ev)[:, None]).min(axis=0)
     scores = satisfied.sum(axis=0) * 10.0 + np.clip(slack, -5.0, 5.0)
-    return _pick(_best(scores, np.arange(len(ev.space))), rng)
+    return _pick(_best(scores, pool), rng)

@@ -60,6 +60,7 @@ def _target_clause(ev: Evaluation, plan: int) -> str:
     if loss < 0.05:
         return ""
     return (
-        f" (£{loss:.1f}m of performance payment would be lost: the target needs a "
-        f"{ev.required_cut[plan]:.1%} cut on current activity, {ev.realised_cut[plan]:.1%} is achievable)"
+        f" (£{loss:.1f}m of performance payment would not be earned and would pay for the excess admissions: "
+        f"the target needs a {ev.required_cut[plan]:.1%} cut on current activity, "
+        f"{ev.realised_cut[plan]:.1%} is achievable)"
     )

@@ -240,6 +240,8 @@ class Room:
             plan = int(plan)
             if not 0 <= plan < len(self.model.evaluation.space):
                 raise RoomError("That plan is not one the board can table.")
+            # Seats change during a workshop, so the model learns who a person plays when they propose.
+            self.model.human_players.add(seat.org_id)
             self.model.open_round(plan=plan)
             self._event("proposed", org_id=seat.org_id, person=seat.person, plan_index=plan)
             self.phase = "answering"

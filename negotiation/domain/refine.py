@@ -1,0 +1,213 @@
+"""Refine the coarse plan grid around the plans that decide the bargaining.
+
+A uniform grid fine enough in every parameter would be far too large (the
+target alone has some twenty-five half-point levels), and a coarse one leaves
+the negotiation on artefacts: every signed plan on the grid's lowest target,
+Nash products a quarter below the continuous optimum. So, as a pattern search
+would, the space is refined where it matters: around the Nash, Kalai–Smorodinsky
+and utilitarian plans of the zone of agreement, the best approvable plan, each
+organisation's ideal and, with no zone, the plans closest to one. Each pass adds
+the neighbours of those plans along each parameter and along pairs that trade
+money for risk, plus moves in random directions around the best Nash plan (ridges
+where a duty binds defeat moves along one axis), at a step shrinking by 0.6 a pass,
+and values only the new rows. Everything is a pure function of the scenario (the
+directions come from a generator with a fixed seed; ties go to the lowest index),
+and the result is still rows of arrays indexed by plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negotiation.domain.evaluation import join, value_plans
+from negotiation.domain.plan import (
+    KAPPA,
+    PARAMETERS,
+    RHO,
+    SCH,
+    SIGMA,
+    TARGET_STEP,
+    TAU,
+    THETA,
+    TOP,
+    A,
+    Layout,
+    PlanSpace,
+    check_size,
+    coarse_parameters,
+    concat,
+    layout,
+    met_target,
+    scheme_ceiling,
+    space_from_parameters,
+    target_range,
+)
+from negotiation.scenario import Scenario
+
+PASSES = 7
+MAX_SEEDS = 12
+RANDOM_MOVES = 48  # seeded random directions around the best Nash plan each pass (ridges defeat axis moves)
+SHRINK = 0.6  # step multiplier per pass
+MAX_PAIRS = 6  # within a group of payers, split moves tried between at most this many pairs
+
+
+def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    asc_need = sum(o.asc_need for o in s.organisations.values())
+    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
+    low, high = target_range(s)
+    lo = np.zeros(lay.width)
+    hi = np.ones(lay.width)
+    lo[TAU], hi[TAU] = low, high
+    hi[A] = a_top
+    hi[SCH] = scheme_ceiling(s) if lay.has_community else 0.0
+    if not lay.has_acute:
+        hi[KAPPA] = hi[SIGMA] = 0.0
+    return lo, hi
+
+
+def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Clip to bounds and write equivalent plans one way (so duplicates are caught)."""
+    x = np.clip(x, lo, hi)
+    for cols in _groups(lay, singletons=True):  # a group's shares stay non-negative and sum to one
+        x[:, cols] = x[:, cols] / np.maximum(x[:, cols].sum(axis=1, keepdims=True), 1e-12)
+    x[:, TOP] = np.round(x[:, TOP])
+    x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
+    met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
+    x[:, TAU] = np.maximum(x[:, TAU], met)
+    nothing_at_risk = x[:, TAU] <= met + 1e-9
+    x[nothing_at_risk, RHO] = 0.5
+    x[nothing_at_risk, SIGMA] = 0.0
+    x[x[:, SCH] <= 1e-9, KAPPA] = 0.0
+    return np.round(x, 6)
+
+
+def _groups(lay: Layout, singletons: bool = False) -> list[np.ndarray]:
+    start = len(PARAMETERS)
+    ccg_cols = np.arange(start, start + len(lay.ccgs))
+    council_cols = np.arange(start + len(lay.ccgs), lay.width)
+    return [cols for cols in (ccg_cols, council_cols) if len(cols) > (0 if singletons else 1)]
+
+
+def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, lo, hi) -> np.ndarray:
+    """Each seed moved one step along each parameter, and along the pairs that trade money for risk."""
+    moves = []
+    for p in (A, SCH, KAPPA, RHO, SIGMA, THETA):
+        if hi[p] > lo[p]:
+            for sign in (1.0, -1.0):
+                d = np.zeros(lay.width)
+                d[p] = sign * steps[p]
+                moves.append(d)
+    for sign in (1.0, -1.0):
+        d = np.zeros(lay.width)
+        d[TAU] = sign * TARGET_STEP
+        moves.append(d)
+    # Paired moves: more social care paid by the CCGs; more target with the trust absorbing more risk.
+    for p, q in ((A, THETA), (TAU, SIGMA), (TAU, RHO), (SCH, KAPPA)):
+        for sp in (1.0, -1.0):
+            for sq in (1.0, -1.0):
+                d = np.zeros(lay.width)
+                d[p] = sp * (TARGET_STEP if p == TAU else steps[p])
+                d[q] = sq * steps[q]
+                moves.append(d)
+    for cols in _groups(lay):
+        pairs = [(i, j) for i in cols for j in cols if i != j][:MAX_PAIRS * 2]
+        for i, j in pairs:
+            d = np.zeros(lay.width)
+            d[i], d[j] = steps[i], -steps[i]
+            moves.append(d)
+    moved = (seeds[:, None, :] + np.array(moves)[None, :, :]).reshape(-1, lay.width)
+    flipped = seeds.copy()
+    flipped[:, TOP] = 1.0 - flipped[:, TOP]
+    return canonical(s, np.concatenate([moved, flipped]), lay, lo, hi)
+
+
+def seeds(v: dict[str, np.ndarray]) -> list[int]:
+    """The plans to refine around: bargaining solutions, the best approvable plan, ideals, or the nearest to a zone."""
+    u, ok, d = v["utility"], v["acceptable"], v["reservation"]
+    zone = ok.all(axis=0)
+    approvable = ~v["failed"].any(axis=1)
+    gain = u - d[:, None]
+    picked: list[int] = []
+    if zone.any():
+        z = np.flatnonzero(zone)
+        logs = np.log(np.maximum(gain[:, z], 1e-9)).sum(axis=0)
+        picked += [int(z[i]) for i in np.argsort(-logs, kind="stable")[:4]]
+        best = np.maximum(gain[:, z].max(axis=1), 1e-9)
+        picked.append(int(z[np.argmax((gain[:, z] / best[:, None]).min(axis=0))]))
+        picked.append(int(z[np.argmax(gain[:, z].sum(axis=0))]))
+        za = np.flatnonzero(zone & approvable)
+        if len(za):
+            picked.append(int(za[np.argmax(np.log(np.maximum(gain[:, za], 1e-9)).sum(axis=0))]))
+    # How far each plan is from being signable by everyone (£m short of duties and of no deal).
+    short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
+    distance = short.sum(axis=0)
+    if not zone.any():
+        picked += [int(i) for i in np.argsort(distance, kind="stable")[:4]]
+    if not (zone & approvable).any() and approvable.any():
+        ap = np.flatnonzero(approvable)
+        picked += [int(ap[i]) for i in np.argsort(distance[ap], kind="stable")[:2]]
+    for i in range(min(len(d), MAX_SEEDS)):
+        if ok[i].any():
+            picked.append(int(np.flatnonzero(ok[i])[np.argmax(u[i, ok[i]])]))
+    return list(dict.fromkeys(picked))[:MAX_SEEDS]
+
+
+def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
+    out = {}
+    for key, a in v.items():
+        if key == "reservation":
+            out[key] = a
+        elif a.ndim == 2 and key != "failed":
+            out[key] = a[:, cols]
+        else:
+            out[key] = a[cols]
+    return out
+
+
+def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
+    lay = layout(s)
+    lo, hi = _bounds(s, lay)
+    x = coarse_parameters(s, lay)
+    check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
+    spaces = [space_from_parameters(s, x, lay)]
+    parts = [value_plans(s, spaces[0])]
+    may_breach = np.array([o.breach_duty for o in s.organisations.values()])
+    seen: set[bytes] = set()
+    steps = np.zeros(lay.width)
+    steps[A] = hi[A] / 12
+    steps[SCH] = hi[SCH] / 6
+    steps[[KAPPA, RHO, SIGMA]] = 0.25
+    steps[THETA] = 0.125
+    steps[len(PARAMETERS):] = 0.1
+    rng = np.random.default_rng(0)  # fixed: the space is a function of the scenario alone
+    # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
+    # of the bests, so nothing already valued is looked at twice.
+    pool_x, pool_v = x, parts[0]
+    for _ in range(PASSES):
+        picked = seeds({**pool_v, "may_breach": may_breach})
+        if not picked:
+            break
+        base_x, base_v = pool_x[picked], _take(pool_v, np.array(picked))
+        candidates = neighbours(s, base_x, steps, lay, lo, hi)
+        if base_v["acceptable"].all(axis=0).any():  # a zone: search around its best Nash plan in every direction
+            directions = rng.standard_normal((RANDOM_MOVES, lay.width)) * steps
+            directions[:, TAU] = np.round(rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
+            candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
+        steps = steps * SHRINK
+        candidates = np.unique(candidates, axis=0)
+        fresh = []
+        for row in candidates:
+            key = row.tobytes()
+            if key not in seen:
+                seen.add(key)
+                fresh.append(row)
+        if not fresh:
+            pool_x, pool_v = base_x, base_v
+            continue
+        new = np.array(fresh)
+        space = space_from_parameters(s, new, lay)
+        spaces.append(space)
+        part = value_plans(s, space)
+        parts.append(part)
+        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, part])
+    return concat(spaces), join(parts)
