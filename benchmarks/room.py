@@ -1,6 +1,10 @@
-"""Load on one workshop room: 30 browser clients, from an action to every client seeing it.
+"""Load on one workshop room: 30 clients, from an action to every client seeing it.
 
-One app server (``negotiation app`` on loopback), one headless Chromium, 31
+Two modes. ``--mode ws`` (the default): 31 light clients that speak Solara's
+websocket protocol (benchmarks/solara_client.py) instead of 31 browsers, so
+the figure is the server's and not Chromium's fight for the same 2 CPUs:
+"seeing" = the frame carrying the change has arrived. ``--mode browser``: one
+app server (``negotiation app`` on loopback), one headless Chromium, 31
 browser contexts: the facilitator, 6 participants in the 6 seats of
 Northamptonshire, and 24 more people watching the presenter view (a room has
 only as many seats as organisations; the rest of a 30-person room watches).
@@ -15,13 +19,14 @@ Memory: the server's resident memory before the room, with the room and its 31
 sessions, and the room object alone (tracemalloc, in this process, a played
 room with its log).
 
-    .venv/bin/python benchmarks/room.py [--clients 30] [--rounds 4]
+    .venv/bin/python benchmarks/room.py [--mode ws|browser] [--clients 30] [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -34,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -73,24 +79,154 @@ async def choose(page, label, option):
         "option", name=option, exact=True).click()
 
 
-async def run(clients: int, rounds: int) -> dict:
-    from playwright.async_api import async_playwright
-
+def start_server(timing: bool = True):
+    """``negotiation app`` on a free loopback port; returns (process, base address, timing file)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    timing = Path("/tmp") / f"room-timing-{port}.txt"
-    env = {**os.environ, "NEGOTIATION_ROOM_TIMING": str(timing)}
-    server = subprocess.Popen([sys.executable, "-m", "negotiation", "app", "--port", str(port)], cwd=ROOT,
+    timing_file = Path("/tmp") / f"room-timing-{port}.txt"
+    env = {**os.environ, "NEGOTIATION_ROOM_TIMING": str(timing_file)} if timing else dict(os.environ)
+    # BENCH_SERVER_WRAPPER: a script run instead of ``-m negotiation`` (e.g. one that profiles the server and
+    # writes its figures on SIGUSR1, sent by stop_server); for finding where the time goes, not for figures.
+    launch = [os.environ["BENCH_SERVER_WRAPPER"]] if os.environ.get("BENCH_SERVER_WRAPPER") else ["-m", "negotiation"]
+    server = subprocess.Popen([sys.executable, *launch, "app", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    return server, base, timing_file
+
+
+async def ws_seen_by_all(futures, t0: float, text: str, timeout: float = 60.0) -> list[float]:
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+        done = await asyncio.wait_for(asyncio.gather(*futures), timeout)
+    except TimeoutError:
+        raise RuntimeError(f"not every client saw {text!r} within {timeout:.0f} s") from None
+    return [t - t0 for t in done]
+
+
+async def run_ws(clients: int, rounds: int) -> dict:
+    """The same play as :func:`run`, with websocket clients instead of browsers."""
+    import re
+
+    from solara_client import SolaraClient
+
+    server, base, timing = start_server()
+    opened: list[SolaraClient] = []
+    try:
+        fac = SolaraClient(base, "/")
+        opened.append(fac)
+        await fac.open()
+        rss_before = rss_mb(server.pid)
+        tabs = [k for k, s in fac.widgets.items() if s.get("_model_name") == "TabsModel"]
+        await fac.set_value(tabs[0], 2)  # the "Host a workshop" tab
+        await fac.set_value(await fac.wait_for("Scenario for the room", "SelectModel"), "Northamptonshire 2014/15")
+        await fac.set_value(await fac.wait_for("Rounds", "SelectModel"), str(rounds))
+        await asyncio.sleep(0.5)
+        hosted = fac.expect("facilitate?key=")
+        await fac.click(fac.find("Host a workshop", "BtnModel"))
+        await asyncio.wait_for(hosted, 60)
+        await fac.wait_for("Start first round", "BtnModel")
+        found = [re.search(r"/room/([A-Za-z0-9]+)/facilitate\?key=([A-Za-z0-9_-]+)", json.dumps(s))
+                 for s in fac.widgets.values()]
+        code = next(m.group(1) for m in found if m)
+        seated = []
+        for i, org in enumerate(SEATS[: min(6, clients)]):
+            c = SolaraClient(base, f"/room/{code}")
+            opened.append(c)
+            await c.open()
+            await c.set_value(await c.wait_for("Your name", "TextFieldModel"), f"P{i}")
+            await c.set_value(await c.wait_for("Organisation to play", "SelectModel"), org)
+            await asyncio.sleep(0.3)
+            joined = c.expect(f"P{i}: you play")
+            await c.click(await c.wait_for("Take this seat", "BtnModel"))
+            await asyncio.wait_for(joined, 60)
+            seated.append((org, c))
+        watchers = []
+        for _ in range(clients - len(seated)):
+            c = SolaraClient(base, f"/room/{code}/present")
+            opened.append(c)
+            await c.open()
+            watchers.append(c)
+        everyone = [c for _, c in seated] + watchers
+        rss_room = rss_mb(server.pid)
+
+        async def act(client, button, text):
+            futures = [c.expect(text) for c in everyone]
+            t0 = time.perf_counter()
+            await client.click(button)
+            return await ws_seen_by_all(futures, t0, text)
+
+        answer_lat, round_lat, table_lat = [], [], []
+        round_lat += await act(fac, fac.find("Start first round", "BtnModel"), f"Round 1 of {rounds}")
+        for rnd in range(1, rounds + 1):
+            await asyncio.sleep(0.3)
+            for org, c in seated:
+                if c.has_text("Your turn: build a plan"):
+                    table_lat += await act(c, c.find("Table this plan", "BtnModel"),
+                                           f"Round {rnd} of {rounds}: {org} has tabled")
+                    await asyncio.sleep(0.3)
+            answering = [(o, c) for o, c in seated if c.has_text("answer-panel")]
+            for org, c in answering:
+                reason = f"r{rnd}-{page_person(seated, org)}"
+                await c.set_value(c.find("Your reason (optional, the room sees it)", "TextFieldModel"), reason)
+                await asyncio.sleep(0.3)  # the typed reason reaches the server first
+                last = rnd == rounds and org == answering[-1][0]
+                answer_lat += await act(c, c.find("Reject", "BtnModel"),
+                                        "Deadlock" if last else f"{org} rejects: “{reason}”")
+                await asyncio.sleep(0.2)
+                if not fac.has_text(f"Round {rnd} of {rounds}"):
+                    break
+            if rnd < rounds:
+                marker = f"Round {rnd + 1} of {rounds}"
+                await asyncio.sleep(0.3)
+                if not fac.has_text(marker):
+                    round_lat += await act(fac, fac.find("Next round", "BtnModel"), marker)
+        for c in opened:
+            await c.close()
+        opened.clear()
+        await asyncio.sleep(3)
+        rss_closed = rss_mb(server.pid)
+    finally:
+        for c in opened:
+            await c.close()
+        stop_server(server)
+    return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": read_timing(timing),
+            "rss_before": rss_before, "rss_room": rss_room, "rss_closed": rss_closed, "clients": clients}
+
+
+def stop_server(server) -> None:
+    if os.environ.get("BENCH_SERVER_WRAPPER"):
+        import signal
+
+        server.send_signal(signal.SIGUSR1)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def read_timing(timing: Path) -> dict:
+    redraws: dict[str, list[float]] = {}
+    if timing.exists():
+        for line in timing.read_text().splitlines():
+            kind, seconds = line.split()
+            redraws.setdefault(kind, []).append(float(seconds))
+        timing.unlink()
+    return redraws
+
+
+async def run(clients: int, rounds: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    server, base, timing = start_server()
+    try:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
 
@@ -157,15 +293,8 @@ async def run(clients: int, rounds: int) -> dict:
             await browser.close()
         rss_closed = rss_mb(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-    redraws = {}
-    if timing.exists():
-        for line in timing.read_text().splitlines():
-            kind, seconds = line.split()
-            redraws.setdefault(kind, []).append(float(seconds))
-        timing.unlink()
-    return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": redraws, "rss_before": rss_before, "rss_room": rss_room,
+        stop_server(server)
+    return {"answer": answer_lat, "round": round_lat, "table": table_lat, "redraws": read_timing(timing), "rss_before": rss_before, "rss_room": rss_room,
             "rss_closed": rss_closed, "clients": clients}
 
 
@@ -200,15 +329,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--mode", choices=["ws", "browser"], default="ws",
+                        help="ws: light websocket clients (default); browser: one Chromium context per client")
     args = parser.parse_args()
     kib = room_object_kib()
     load_before = os.getloadavg()[0]
-    r = asyncio.run(run(args.clients, args.rounds))
+    r = asyncio.run((run_ws if args.mode == "ws" else run)(args.clients, args.rounds))
     load_after = os.getloadavg()[0]
     lat = r["answer"] + r["round"] + r["table"]
-    print(f"one room, {r['clients']} browser clients (6 seated, {r['clients'] - 6} on the presenter view), "
+    kind = "websocket clients (frame received)" if args.mode == "ws" else "browser clients (page redrawn)"
+    print(f"one room, {r['clients']} {kind} (6 seated, {r['clients'] - 6} on the presenter view), "
           f"{args.rounds} rounds; machine load average {load_before:.1f} before, {load_after:.1f} after "
-          f"({os.cpu_count()} CPUs, shared; the browsers run on the same CPUs as the server)")
+          f"({os.cpu_count()} CPUs, shared; the clients run on the same CPUs as the server)")
     for label, values in (("participant answers", r["answer"]), ("facilitator next round", r["round"]),
                           ("participant tables a plan", r["table"]),
                           ("all actions", lat)):
@@ -221,7 +353,7 @@ def main():
     print(f"  server memory: {r['rss_before']:.0f} MB before the room, {r['rss_room']:.0f} MB with the room and "
           f"its {r['clients'] + 1} sessions (+{r['rss_room'] - r['rss_before']:.0f} MB, "
           f"{(r['rss_room'] - r['rss_before']) / (r['clients'] + 1):.1f} MB per session), "
-          f"{r['rss_closed']:.0f} MB after the browsers closed")
+          f"{r['rss_closed']:.0f} MB after the clients closed")
     for kind, values in sorted(r["redraws"].items()):
         print(f"  server redraw of one {kind} session after a change: median {statistics.median(values) * 1000:.1f} ms,"
               f" p95 {percentile(values, 95) * 1000:.1f} ms ({len(values)} redraws; done one after another)")

@@ -22,11 +22,16 @@ APP_MODULE = "negotiation.viz.app"
 
 
 def app_environment() -> dict[str, str]:
-    """Telemetry off; Solara's asset cache where ``negotiation fetch-assets`` filled it."""
+    """Telemetry off; Solara's asset cache where ``negotiation fetch-assets`` filled it; closed sessions culled."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(assets.default_cache_dir()))
+    # Solara keeps a closed page's kernel (its whole session: model, widgets, a room view's subscription) for
+    # 24 h by default, for a reconnect. Here a page that comes back later simply starts afresh (a room's seat
+    # is in its link), so drop it after a minute: memory returns and a closed presenter tab stops being
+    # redrawn on every change in its room.
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "60s")
     return env
 
 

@@ -68,10 +68,12 @@ def HostTab():
 def FacilitatorView(room: Room, key: str):
     version = use_room(room, "facilitator")
     error = solara.use_reactive("")
+    link = join_link(room)
+    qr = solara.use_memo(lambda: segno.make(link, error="m").svg_inline(scale=5, title=f"QR code of the join link {link}"),
+                         [link])  # (drawing it took ~20 ms of every facilitator redraw)
     if not room.is_facilitator(key):
         solara.Error("This link does not hold the facilitator's key for this room.")
         return
-    link = join_link(room)
 
     def do(action, *args):
         try:
@@ -85,8 +87,7 @@ def FacilitatorView(room: Room, key: str):
         with solara.Column(classes=["join-card"]):
             solara.Text(f"Room code: {room.code}", style={"font-size": "26px", "font-weight": "700"})
             Html(f"<p>Join link: <a href='{escape(link)}' class='join-link'>{escape(link)}</a></p>")
-            Html(segno.make(link, error="m").svg_inline(scale=5, title=f"QR code of the join link {link}"),
-                 ["join-qr"])
+            Html(qr, ["join-qr"])
             if "127.0.0.1" in link or "localhost" in link:
                 solara.Warning("This link only works on this machine. For a room, start the app with "
                                "`negotiation app --host 0.0.0.0` and open it by this machine's network address.")
