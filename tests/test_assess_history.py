@@ -23,7 +23,7 @@ def test_outcome_probabilities_across_the_ranges(tmp_path, path):
     assert abs(p.sum() - 1.0) < 1e-9
     assert a.most_likely == "approved", f"{path.name}: {p.to_dict()}"
     # The model checks a target's level, not its credibility, so a signed plan never fails assurance
-    # here (README: '"Not approved" no longer happens anywhere').
+    # here (README: '"Not approved" no longer happens across the shipped ranges').
     assert p["not_approved"] == 0.0
     if path == NORTHAMPTONSHIRE:  # its historical deadlock stays plausible across the ranges
         assert p["deadlock"] >= 0.1
