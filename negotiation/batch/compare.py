@@ -15,8 +15,9 @@ from negotiation.scenario import Scenario, load_scenario
 OUTCOMES = ("approved", "not_approved", "deadlock")
 
 
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
     """95% Wilson score interval for a share: honest at 0% and 100%, unlike the normal approximation.
+    ``successes`` may be fractional (``assess`` averages seeds at one set of figures).
 
     >>> tuple(round(x, 3) for x in wilson(10, 10))
     (0.722, 1.0)

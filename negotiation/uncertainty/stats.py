@@ -12,29 +12,15 @@ with all its interactions (total order, ``ST``).
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from negotiation.batch.compare import OUTCOMES, wilson
 from negotiation.uncertainty.sampling import MORRIS_LEVELS, SAMPLE_SEED, Design
 
-OUTCOMES = ("approved", "not_approved", "deadlock")
-
-
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval for a share (``successes`` may be fractional: seeds averaged per point).
-
-    >>> tuple(round(x, 3) for x in wilson(10, 10))
-    (0.722, 1.0)
-    """
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+# One Wilson interval and one list of outcomes for compare and assess.
 
 
 def outcome_shares(rows: pd.DataFrame, n_points: int, seeds: int) -> pd.DataFrame:
