@@ -169,6 +169,10 @@ def explain(
         value = figures[key]
         table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
     out.print(table)
+    verdict = "is credible" if figures["national_target_credible"] else "fails assurance as not credible"
+    out.print(f"A plan that signs the national target ({figures['national_admissions_target']:.1%}) {verdict} "
+              f"(condition credible_target: at most {figures['most_ambitious_credible_target']:+.1%} on last year).",
+              soft_wrap=True)
     targets = Table(title="Calibration targets (inputs were set to reproduce these; not validation)")
     for column in ("paper's figure", "paper says", "model gives", "input calibrated"):
         targets.add_column(column)

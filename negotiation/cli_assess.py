@@ -67,6 +67,7 @@ def _print(a, seconds: float) -> None:
                       f"{r.ci_low:.0%}–{r.ci_high:.0%}")
     out.print(probs)
     out.print(a.summary, soft_wrap=True)
+    out.print(a.efficiency_sentence, soft_wrap=True)
     _print_indices(a)
     out.print(f"Saved: {a.out} (assessment.json, indices.csv, probabilities.csv; rows in {a.out / 'runs'})")
 

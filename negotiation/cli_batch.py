@@ -213,6 +213,8 @@ def report(
                 "runs": len(findings["rows"]),
                 "overall": findings["overall"],
                 "deadlock_sentence": findings["deadlock_sentence"],
+                "efficiency": findings["efficiency"],
+                "efficiency_sentence": findings["efficiency_sentence"],
                 "deadlock_box": None
                 if box is None
                 else {
@@ -229,4 +231,5 @@ def report(
         )
         return
     out.print(findings["deadlock_sentence"], soft_wrap=True)
+    out.print(findings["efficiency_sentence"], soft_wrap=True)
     err.print(f"Report: {findings['report']}", soft_wrap=True)

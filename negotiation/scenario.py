@@ -89,6 +89,11 @@ class Rules(_Strict):
     trust_effect: Fraction = 0.5  # how far full trust lowers what one asks of a partner's proposal
     pooling_friction: Fraction = 0.1  # value lost on each £ pooled but not spent on schemes
     unapproved_cost_share: Fraction = 0.5  # share of intervention cost a signed but unapproved plan still incurs
+    # How far (a fraction: 0.02 = 2 percentage points) an admissions target may go beyond the cut on last year
+    # that the plan's own schemes achieve and still count as credible at assurance. Default: the March 2015
+    # BCF operationalisation guidance left targets within 2 percentage points of the CCG operational plan
+    # unchanged (research bcf_facts_and_models.txt §2 timeline; bcf_2015_2026_facts.txt, 20 Mar 2015).
+    credibility_tolerance: Annotated[float, Field(ge=0.0, le=0.5)] = 0.02
 
 
 class Activity(_Strict):

@@ -6,8 +6,31 @@ on whatever engine, before or after a resume.
 
 from __future__ import annotations
 
+import math
+
+from negotiation import analysis
+from negotiation.domain.evaluation import Evaluation
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides, scenario_from_dict
+
+NAN = math.nan
+
+
+def analysis_columns(ev: Evaluation, plan_index: int | None) -> dict:
+    """A run's bargaining measures over its zone of agreement (README: sweeps; analysis.py), NaN without a plan.
+
+    ``efficiency`` (in [0, 1]): the signed plan's total gain over no deal as a share of the utilitarian
+    maximum over the zone; NaN when nothing was signed, or the zone is empty or offers no total gain.
+    ``distance_to_frontier`` (£m, Euclidean over the organisations' gains): to the nearest Pareto-frontier
+    plan that leaves nobody worse off, 0 on the frontier; NaN when nothing was signed or the zone is empty.
+    The frontier and the utilitarian plan are memoised on the evaluation, so runs sharing a scenario pay
+    for them once. Every engine that writes sweep rows calls this one function.
+    """
+    if plan_index is None:
+        return {"efficiency": NAN, "distance_to_frontier": NAN}
+    eff = analysis.efficiency(ev, plan_index, analysis.utilitarian_plan(ev))
+    dist = analysis.distance_to_frontier(ev, plan_index)
+    return {"efficiency": NAN if eff is None else eff, "distance_to_frontier": NAN if dist is None else dist}
 
 
 def run_row(scenario: Scenario, seed: int) -> dict:
@@ -23,6 +46,7 @@ def run_row(scenario: Scenario, seed: int) -> dict:
         "fund_total": float(ev.space.fund_total[plan]) if plan is not None else 0.0,
         "blockers": ";".join(outcome.blockers),
         "failed_conditions": ";".join(outcome.failed_conditions),
+        **analysis_columns(ev, plan),
     }
     utility = ev.rows.utility
     for agent in model.organisations:

@@ -121,6 +121,8 @@ FIXED_COLUMNS = (
     ("fund_total", pa.float64()),
     ("blockers", pa.string()),
     ("failed_conditions", pa.string()),
+    ("efficiency", pa.float64()),  # rows.analysis_columns: share of the zone's utilitarian maximum, NaN if none
+    ("distance_to_frontier", pa.float64()),  # £m to the zone's Pareto frontier, NaN if none
 )
 
 

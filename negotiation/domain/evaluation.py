@@ -24,7 +24,7 @@ from negotiation.domain import tariff
 from negotiation.domain.plan import PlanSpace, realised_cut, shares
 from negotiation.scenario import Scenario
 
-CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
+CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target", "credible_target")
 EPS = 1e-9
 
 
@@ -74,14 +74,28 @@ class Evaluation:
 
 
 def assess(space: PlanSpace, s: Scenario) -> np.ndarray:
-    """National conditions each plan fails (DESIGN.md §4 'assurance'), as a (plans, 3) mask."""
+    """National conditions each plan fails (DESIGN.md §4 'assurance'), as a (plans, len(CONDITIONS)) mask.
+
+    Assurance judged a plan's level (fund, social-care protection, the 3.5% target) and whether its
+    admissions target was credible: NHS England trusted £55m of the £731m of savings the April 2014 plans
+    promised, and Oxfordshire's plan was rejected as unrealistic (research §2, seed B). ``credible_target``
+    fails a plan whose target (a cut on last year) exceeds the cut on last year its own schemes achieve by
+    more than ``rules.credibility_tolerance``.
+    """
     return np.column_stack(
         [
             space.fund_total < s.rules.minimum_fund - EPS,
             space.asc_protection < s.rules.asc_protection_min - EPS,
             space.admissions_target < s.rules.national_admissions_target - EPS,
+            space.admissions_target - achieved_target(s, space.community_schemes) > s.rules.credibility_tolerance + EPS,
         ]
     )
+
+
+def achieved_target(s: Scenario, schemes) -> np.ndarray:
+    """The cut on last year (fraction) that the realised cut on this year's activity amounts to: 1 − (1 + g)(1 − r)."""
+    g = tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
+    return 1.0 - (1.0 + g) * (1.0 - realised_cut(s, schemes))
 
 
 def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from negotiation.domain import tariff
-from negotiation.domain.evaluation import CONDITIONS, Evaluation
+from negotiation.domain.evaluation import CONDITIONS, Evaluation, achieved_target
 from negotiation.protocol.records import RoundRecord
 from negotiation.scenario import Scenario
 
@@ -34,6 +34,14 @@ def condition_sentence(name: str, ev: Evaluation, plan: int, s: Scenario) -> str
         return (
             f"Adult social care protection (£{p.asc_protection[plan]:.1f}m) is below the required "
             f"£{s.rules.asc_protection_min:.1f}m."
+        )
+    if name == "credible_target":
+        achieved = float(achieved_target(s, p.community_schemes[plan]))
+        tol = s.rules.credibility_tolerance
+        return (
+            f"The admissions target ({p.admissions_target[plan]:+.1%} on last year) is not credible: the plan's "
+            f"schemes achieve {achieved:+.1%} on last year ({ev.realised_cut[plan]:.1%} of current activity), "
+            f"and a target more than {tol * 100:.1f} percentage points beyond what a plan achieves fails assurance."
         )
     nat = s.rules.national_admissions_target
     growth = tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)

@@ -22,6 +22,7 @@ FIELD_WORDS = {
     "trust_effect": "how far trust softens what partners hold out for",
     "pooling_friction": "the value lost on pooled but unspent money",
     "unapproved_cost_share": "the cost of a signed plan that fails assurance",
+    "credibility_tolerance": "how far a credible target may exceed what the plan achieves",
     # activity
     "admissions_last_year": "last year's emergency admissions",
     "admissions_this_year": "this year's emergency admissions",
