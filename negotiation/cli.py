@@ -30,8 +30,10 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SCENARIO_HELP = "Scenario TOML file, or a shipped scenario's name (see: negotiation scenarios)"
-OUTCOME_STYLE = {"approved": "bold green", "not_approved": "bold yellow", "deadlock": "bold red"}
-OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK"}
+OUTCOME_STYLE = {"approved": "bold green", "approved_with_conditions": "bold green", "not_approved": "bold yellow",
+                 "deadlock": "bold red", "arbitrated": "bold magenta"}
+OUTCOME_TEXT = {"approved": "APPROVED", "approved_with_conditions": "APPROVED WITH CONDITIONS",
+                "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK", "arbitrated": "ARBITRATED (plan imposed)"}
 
 
 def error_lines(problem: NegotiationError | str) -> None:
@@ -162,6 +164,9 @@ def explain(
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
+    if "rule_set" in figures:
+        _print_pooled(figures)
+        return
     table = Table(title=f"Derived figures: {escape(figures['scenario'])}")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -176,6 +181,29 @@ def explain(
         fmt = (lambda v: f"{v:.1%}") if t["unit"] == "pct" else (lambda v: f"£{v:.1f}m")
         targets.add_row(t["figure"], t["paper"], fmt(t["model"]), t["calibrated_by"])
     out.print(targets)
+
+
+def _print_pooled(figures: dict) -> None:
+    """``explain`` under a pooled-grants rule set: streams, the ASC uplift, each party's share."""
+    from negotiation.rules.explain_pooled import LABELS as POOLED
+
+    table = Table(title=f"Derived figures: {escape(figures['scenario'])} ({escape(figures['rule_set_title'])})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, (label, unit) in POOLED.items():
+        value = figures[key]
+        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
+    out.print(table)
+    parties = Table(title="Each party's share of the pool before negotiation (£m per year)")
+    for col in ("organisation", "kind", "pools", "share", "headroom", "ASC need"):
+        parties.add_column(col)
+    for p in figures["parties"].values():
+        parties.add_row(escape(p["name"]), p["kind"], f"{p['pooled']:.1f}", f"{p['share_of_pool']:.1%}",
+                        f"{p['headroom']:.1f}", f"{p['asc_need']:.1f}")
+    out.print(parties)
+    out.print("Signs: " + ", ".join(figures["signatories"]), markup=False)
+    for m in figures["metrics"]:
+        out.print(f"Metric: {m['text']}; payment at risk: {'yes' if m['payment_at_risk'] else 'no'}", markup=False)
 
 
 def _usage_error_base() -> type[Exception]:
