@@ -95,8 +95,16 @@ def run(
     rounds: Annotated[Optional[int], typer.Option(min=1, max=MAX_ROUNDS, help="Deadline in rounds (default: the scenario's)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE, dotted path")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    order: Annotated[Optional[str], typer.Option(help="Multi-board scenarios: simultaneous or sequential (default: the file's)")] = None,
 ) -> None:
     """Run one negotiation and show it round by round, then the outcome and why."""
+    from negotiation.cli_boards import multi_board, run_area_cli
+
+    if multi_board(scenario):
+        run_area_cli(scenario, seed, rounds, set_, as_json, order)
+        return
+    if order is not None:
+        fail(f"--order: {scenario} has one board; --order is for multi-board scenarios ([boards.<id>])")
     try:
         spec = _load(scenario, set_)
         from negotiation.runner import run_scenario
@@ -154,9 +162,13 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Derive the figures the Oxfordshire paper quotes from a scenario's inputs."""
+    from negotiation.cli_boards import explain_area_cli, multi_board
     from negotiation.explain import LABELS
     from negotiation.explain import explain as derive
 
+    if multi_board(scenario):
+        explain_area_cli(scenario, set_, as_json)
+        return
     try:
         figures = derive(_load(scenario, set_))
     except NegotiationError as exc:

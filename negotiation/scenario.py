@@ -337,9 +337,15 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
     e.g. ``{"organisations.oxfordshire_ccg.budget": 700}``.
     """
     raw = read_raw(path)
+    if "boards" in raw:
+        raise ScenarioError(str(path), "boards", MULTI_BOARD)
     if overrides:
         raw = apply_overrides(raw, overrides, str(path))
     return scenario_from_dict(raw, str(path))
+
+
+MULTI_BOARD = ("a multi-board scenario ([boards.<id>]): `negotiation run`, `explain`, `sweep` and `compare` take it; "
+               "from Python use negotiation.boards.load_area and run_area")
 
 
 _LOADED: dict[tuple, Scenario] = {}

@@ -1,0 +1,114 @@
+"""``negotiation run`` and ``explain`` on a multi-board scenario: each board's outcome, then the ICB overall."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from negotiation.cli import OUTCOME_STYLE, OUTCOME_TEXT, _print_run, fail, out
+from negotiation.errors import NegotiationError
+
+HISTORY_NOTES = {  # figures from history to print beside a run's result (scenario file stem -> text)
+    "north_central_london_2024": (10.4, "an independent arbiter told the ICB to pay £10.4m "
+                                  "(research 2015-26 §2, HSJ 7038210)"),
+}
+
+
+def multi_board(path: Path) -> bool:
+    """Is the file a multi-board scenario? (bad files are left for the loader to report)"""
+    from negotiation.boards.spec import is_multi_board
+    from negotiation.scenario import read_raw
+
+    try:
+        return is_multi_board(read_raw(path))
+    except NegotiationError:
+        return False
+
+
+def run_area_cli(path: Path, seed: int, rounds: int | None, sets: list[str] | None, as_json: bool,
+                 order: str | None) -> None:
+    from negotiation.boards import load_area, run_area
+
+    try:
+        area = load_area(path, sets or None)
+        model = run_area(area, seed=seed, rounds=rounds, order=order)
+    except NegotiationError as exc:
+        fail(exc)
+    except ValueError as exc:
+        fail(str(exc))
+    result = model.to_dict()
+    award = arbitration_award(model)
+    if award is not None:
+        result["award"] = award
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    out.print(f"[bold]{escape(area.name)}[/bold]  {len(area.boards)} boards, {model.order}, seed {seed}")
+    for board, run in model.runs.items():
+        out.print(f"\n[bold]━━ Board {escape(run.name)} ({board}) ━━[/bold]")
+        if run.segments:
+            out.print(f"(the shared organisations' headroom changed {len(run.segments)} time(s) while it negotiated: "
+                      "another board's plan came into force; the rounds below are since the last change)")
+        _print_run(run.result)
+    out.print("\n[bold]Each board[/bold]")
+    for board, run in model.runs.items():
+        style = OUTCOME_STYLE[run.result.outcome]
+        out.print(f"  {escape(run.name)}: [{style}]{OUTCOME_TEXT[run.result.outcome]}[/{style}] "
+                  f"after {run.result.rounds} round(s)")
+    table = Table(title="Shared organisations overall (£m per year)")
+    for col in ("organisation", "headroom", *(area.board_names[b] for b in area.sequence), "net money", "headroom left",
+                "within duty"):
+        table.add_column(escape(col))
+    for org, pos in model.shared_position().items():
+        cells = [f"{pos['boards'][b]['net_money']:+.1f} ({pos['boards'][b]['outcome']})" if b in pos["boards"] else "-"
+                 for b in area.sequence]
+        table.add_row(escape(pos["name"]), f"{pos['headroom']:.1f}", *cells, f"{pos['net_money']:+.1f}",
+                      f"{pos['headroom_left']:.1f}", "yes" if pos["within_duty"] else "no")
+    out.print(table)
+    if award is not None:
+        out.print(award["sentence"], markup=False)
+
+
+def arbitration_award(model) -> dict | None:
+    """What arbiters made each shared ICB pay in, over the boards where a plan was imposed, beside history."""
+    imposed = {b: r for b, r in model.runs.items() if r.result.outcome == "arbitrated"}
+    unaided = {b: (r.result.arbitration or {}).get("unaided_outcome", r.result.outcome) for b, r in model.runs.items()}
+    if not imposed:
+        return None
+    icbs = [org for org in model.area.shared if model.area.boards[model.area.shared[org][0]].organisations[org].kind == "icb"]
+    paid = {org: round(sum(r.result.contributions.get(org, 0.0) for r in imposed.values()), 4) for org in icbs}
+    stem = Path(model.area.source).stem
+    note = HISTORY_NOTES.get(stem)
+    total = sum(paid.values())
+    sentence = (f"Arbitration award: in {len(imposed)} of {len(model.runs)} boards an arbiter imposed the plan; "
+                f"the ICB pays £{total:.1f}m into them")
+    if note:
+        sentence += f" (history: £{note[0]:.1f}m; {note[1]})"
+    return {"boards_arbitrated": sorted(imposed), "unaided": unaided, "icb_pays": paid, "total": round(total, 4),
+            "history": note[0] if note else None, "sentence": sentence + "."}
+
+
+def explain_area_cli(path: Path, sets: list[str] | None, as_json: bool) -> None:
+    from negotiation.boards import load_area
+    from negotiation.explain import explain as derive
+
+    try:
+        area = load_area(path, sets or None)
+        figures = {b: derive(s) for b, s in area.boards.items()}
+    except NegotiationError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps({"scenario": area.name, "boards": figures}, indent=2) + "\n")
+        return
+    from negotiation.cli import _print_pooled
+
+    for board, f in figures.items():
+        out.print(f"\n[bold]━━ Board {escape(area.board_names[board])} ({board}) ━━[/bold]")
+        if "rule_set" in f:
+            _print_pooled(f)
+        else:
+            out.print(json.dumps({k: v for k, v in f.items() if k != "calibration_targets"}, indent=1), markup=False)
