@@ -19,7 +19,7 @@ from negotiation.errors import ScenarioError, show_value
 from negotiation.scenario import ORG_ID, Scenario, read_raw, scenario_from_dict
 from negotiation.overrides import apply_overrides
 
-TOP_KEYS = {"scenario", "rules", "negotiation", "organisations", "boards"}
+TOP_KEYS = {"scenario", "rules", "activity", "negotiation", "organisations", "boards"}
 BOARD_KEYS = {"name", "members", "rules", "activity", "organisations", "relationships"}
 ORDERS = ("simultaneous", "sequential")
 # Per-board figures of a shared organisation (given under boards.<id>.members.<org>).
@@ -133,10 +133,10 @@ def area_from_dict(raw: dict, source: str = "<scenario>") -> Area:
         rules = {**(raw.get("rules") or {}), **(board.get("rules") or {})} if isinstance(board.get("rules", {}), dict) else raw.get("rules")
         assembled[bid] = {
             "scenario": {**(raw.get("scenario") or {}), "name": f"{(raw.get('scenario') or {}).get('name', '')}: {board.get('name', bid)}"},
-            "rules": rules, "activity": board.get("activity"), "organisations": orgs,
+            "rules": rules, "activity": _merged(raw.get("activity"), board.get("activity")), "organisations": orgs,
             "relationships": board.get("relationships", []),
         }
-        if board.get("activity") is None:
+        if assembled[bid]["activity"] is None:
             assembled[bid].pop("activity")
     for org, on in membership.items():
         if not on:
@@ -160,6 +160,17 @@ def area_from_dict(raw: dict, source: str = "<scenario>") -> Area:
     )
 
 
+def _merged(shared: Any, own: Any) -> Any:
+    """A board's table: the shared one's entries, then the board's own (a board's wins)."""
+    if shared is None:
+        return own
+    if own is None:
+        return shared
+    if isinstance(shared, dict) and isinstance(own, dict):
+        return {**shared, **own}
+    return own
+
+
 def _file_field(field: str, bid: str, board: dict, shared: dict) -> str:
     """Where in the file a problem found in board ``bid``'s assembled scenario lives."""
     parts = field.split(".") if field else []
@@ -172,6 +183,8 @@ def _file_field(field: str, bid: str, board: dict, shared: dict) -> str:
         return field
     if head == "rules" and len(parts) > 1 and parts[1] not in (board.get("rules") or {}):
         return field
+    if head == "activity" and len(parts) > 1 and parts[1] not in (board.get("activity") or {}):
+        return field  # from the shared [activity] table
     if head == "scenario":
         return field
     return f"boards.{bid}.{field}"
