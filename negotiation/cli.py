@@ -85,7 +85,8 @@ def list_scenarios(
         return
     width = max((len(r["name"]) for r in rows), default=0)
     for r in rows:
-        out.print(f"{r['name']:<{width}}  {r['title']}", markup=False)
+        boards = f", {r['boards']} boards" if r.get("boards", 1) > 1 else ""
+        out.print(f"{r['name']:<{width}}  {r['title']} ({r.get('rule_set', '')}{boards})", markup=False)
 
 
 @app.command()

@@ -74,22 +74,45 @@ def run_area_cli(path: Path, seed: int, rounds: int | None, sets: list[str] | No
 
 
 def arbitration_award(model) -> dict | None:
-    """What arbiters made each shared ICB pay in, over the boards where a plan was imposed, beside history."""
-    imposed = {b: r for b, r in model.runs.items() if r.result.outcome == "arbitrated"}
-    unaided = {b: (r.result.arbitration or {}).get("unaided_outcome", r.result.outcome) for b, r in model.runs.items()}
-    if not imposed:
-        return None
-    icbs = [org for org in model.area.shared if model.area.boards[model.area.shared[org][0]].organisations[org].kind == "icb"]
-    paid = {org: round(sum(r.result.contributions.get(org, 0.0) for r in imposed.values()), 4) for org in icbs}
+    """What arbiters made each shared ICB pay into the boards' plans, beside history when the file has some.
+
+    Boards that agreed unaided keep their plan; for them the line also says what an arbiter would have
+    imposed had the partners gone to one at the deadline instead (the same arbitration rule on the same
+    plan space), so the award can be read against history even when the model finds agreement.
+    """
+    from negotiation.protocol.arbitration import arbitrate
+
     stem = Path(model.area.source).stem
     note = HISTORY_NOTES.get(stem)
-    total = sum(paid.values())
-    sentence = (f"Arbitration award: in {len(imposed)} of {len(model.runs)} boards an arbiter imposed the plan; "
-                f"the ICB pays £{total:.1f}m into them")
+    method = next(iter(model.area.boards.values())).rules.arbitration
+    if method == "none" and note is None:
+        return None
+    method = "final_offer" if method == "none" else method
+    icbs = [org for org in model.area.shared
+            if model.area.boards[model.area.shared[org][0]].organisations[org].kind == "icb"]
+    imposed, would = {}, {}
+    for board, run in model.runs.items():
+        m = run.result.model
+        if run.result.outcome == "arbitrated":
+            imposed[board] = {org: run.result.contributions.get(org, 0.0) for org in icbs}
+            continue
+        award = arbitrate(m.evaluation, method, m.history, m.ids)
+        if award is not None:
+            would[board] = {org: float(m.evaluation.space.contributions[award.plan_index, m.ids.index(org)])
+                            for org in icbs if org in m.ids}
+    paid = round(sum(sum(v.values()) for v in imposed.values()), 4)
+    hypothetical = round(sum(sum(v.values()) for v in would.values()), 4)
+    unaided = {b: (r.result.arbitration or {}).get("unaided_outcome", r.result.outcome) for b, r in model.runs.items()}
+    parts = [f"Arbitration ({method.replace('_', '-')}): imposed in {len(imposed)} of {len(model.runs)} boards; "
+             f"the ICB pays £{paid:.1f}m under imposed plans"]
+    if would:
+        parts.append(f"in the {len(would)} boards that did not go to arbitration, the arbiter would have imposed "
+                     f"plans in which the ICB pays £{hypothetical:.1f}m (£{paid + hypothetical:.1f}m in all)")
     if note:
-        sentence += f" (history: £{note[0]:.1f}m; {note[1]})"
-    return {"boards_arbitrated": sorted(imposed), "unaided": unaided, "icb_pays": paid, "total": round(total, 4),
-            "history": note[0] if note else None, "sentence": sentence + "."}
+        parts.append(f"history: £{note[0]:.1f}m; {note[1]}")
+    return {"method": method, "boards_arbitrated": sorted(imposed), "unaided": unaided, "icb_pays_imposed": paid,
+            "icb_pays_if_all_arbitrated": round(paid + hypothetical, 4), "history": note[0] if note else None,
+            "sentence": "; ".join(parts) + "."}
 
 
 def explain_area_cli(path: Path, sets: list[str] | None, as_json: bool) -> None:

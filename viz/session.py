@@ -25,7 +25,9 @@ STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"
 def shipped() -> dict[str, Path]:
     """Shipped scenarios by display name, Oxfordshire first (the default)."""
     paths = sorted(SCENARIOS.glob("*.toml"), key=lambda p: (not p.name.startswith("oxfordshire"), p.name))
-    return {read_raw(p)["scenario"]["name"]: p for p in paths}
+    raws = {p: read_raw(p) for p in paths}
+    # Multi-board files ([boards.<id>]) are left out until the app has a view per board (issue 8).
+    return {raw["scenario"]["name"]: p for p, raw in raws.items() if "boards" not in raw}
 
 
 def raw_from_upload(name: str, data: bytes, size: int | None = None) -> dict:
@@ -113,7 +115,8 @@ class Snapshot:
     log: list[dict] = field(default_factory=list)
 
 
-BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock"}
+BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock",
+           "approved_with_conditions": "Approved with conditions", "arbitrated": "Plan imposed by an arbiter"}
 
 
 def snapshot(model: NegotiationModel) -> Snapshot:
@@ -152,7 +155,11 @@ def snapshot(model: NegotiationModel) -> Snapshot:
 
 def explain_rows(scenario: Scenario) -> list[tuple[str, str]]:
     figures = explain(scenario)
+    if "rule_set" in figures:  # 2023/24 on: the streams and the social-care uplift (issue 8)
+        from negotiation.rules.explain_pooled import LABELS as labels
+    else:
+        labels = LABELS
     return [
         (label, f"{figures[key]:.1%}" if unit == "pct" else f"£{figures[key]:.1f}m")
-        for key, (label, unit) in LABELS.items()
+        for key, (label, unit) in labels.items()
     ]

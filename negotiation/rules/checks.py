@@ -42,10 +42,14 @@ def check_rule_set(s: Scenario) -> None:
         raise ValueError("a unitary_council area has no district councils")
     for field in YEAR_FIELDS:
         section, name = field.split(".")
-        value_set = name in getattr(s, section).model_fields_set
+        table = getattr(s, section)
+        given = name in table.model_fields_set
+        # A value other than the default (a round trip through model_dump writes defaults back: no error).
+        value_set = given and getattr(table, name) != type(table).model_fields[name].default
         if value_set and field not in rs.fields:
             raise ValueError(f"{field} is not part of {where}")
-        if field in REQUIRED and field in rs.fields and not value_set:
+        missing = not given or getattr(table, name) is None
+        if field in REQUIRED and field in rs.fields and missing:
             raise ValueError(f"{where} needs {field}")
     if not rs.fields or "rules.nhs_asc_contribution_last_year" not in rs.fields:  # no mandated streams that year
         for org_id, o in s.organisations.items():

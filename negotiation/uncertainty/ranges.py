@@ -143,7 +143,8 @@ def read_ranged(path: str | Path) -> RangedScenario:
     only fail on a combination of figures, which :func:`sampling.check_points` catches.
     """
     from negotiation.catalogue import resolve
-    from negotiation.scenario import apply_overrides, read_raw, scenario_from_dict
+    from negotiation.boards.rows import validate_raw as scenario_from_dict  # one board or several
+    from negotiation.scenario import apply_overrides, read_raw
 
     path = resolve(path)  # a shipped scenario may be named: "oxfordshire_2014"
     source = str(path)
