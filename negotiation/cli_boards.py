@@ -103,14 +103,17 @@ def arbitration_award(model) -> dict | None:
     paid = round(sum(sum(v.values()) for v in imposed.values()), 4)
     hypothetical = round(sum(sum(v.values()) for v in would.values()), 4)
     unaided = {b: (r.result.arbitration or {}).get("unaided_outcome", r.result.outcome) for b, r in model.runs.items()}
+    signed = round(sum(r.result.contributions.get(org, 0.0) for r in model.runs.values() if r.result.signed_off
+                       for org in icbs), 4)
     parts = [f"Arbitration ({method.replace('_', '-')}): imposed in {len(imposed)} of {len(model.runs)} boards; "
-             f"the ICB pays £{paid:.1f}m under imposed plans"]
+             f"the ICB pays £{signed:.1f}m into the plans signed unaided and £{paid:.1f}m under imposed plans"]
     if would:
         parts.append(f"in the {len(would)} boards that did not go to arbitration, the arbiter would have imposed "
                      f"plans in which the ICB pays £{hypothetical:.1f}m (£{paid + hypothetical:.1f}m in all)")
     if note:
         parts.append(f"history: £{note[0]:.1f}m; {note[1]}")
-    return {"method": method, "boards_arbitrated": sorted(imposed), "unaided": unaided, "icb_pays_imposed": paid,
+    return {"method": method, "boards_arbitrated": sorted(imposed), "unaided": unaided, "icb_pays_signed": signed,
+            "icb_pays_imposed": paid,
             "icb_pays_if_all_arbitrated": round(paid + hypothetical, 4), "history": note[0] if note else None,
             "sentence": "; ".join(parts) + "."}
 
