@@ -126,12 +126,13 @@ def run(
 def _print_run(result) -> None:
     # Names and reasons come from the scenario file: escaped, so "[/x]" in a name is text, not markup.
     out.print(f"[bold]{escape(result.scenario)}[/bold]  seed {result.seed}")
+    goal = "target" if result.policy == "bcf_2015_16" else "local goal"  # 2023/24 on: nothing is paid on it
     for h in result.history:
         p = h["plan"]
         out.print(
             f"\n[bold]Round {h['round']}[/bold]: {escape(h['proposer'])} proposes a £{p['fund_total']:.1f}m fund, "
             f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
-            f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
+            f"£{p['acute_support']:.1f}m acute support, {goal} {p['admissions_target']:+.1%}"
         )
         for reason in h["rejected"].values():
             out.print(f"  [red]✗[/red] {escape(reason)}")

@@ -55,7 +55,7 @@ def run_area_cli(path: Path, seed: int, rounds: int | None, sets: list[str] | No
                       "another board's plan came into force; the rounds below are since the last change)")
         _print_run(run.result)
     out.print("\n[bold]Each board[/bold]")
-    for board, run in model.runs.items():
+    for run in model.runs.values():
         style = OUTCOME_STYLE[run.result.outcome]
         out.print(f"  {escape(run.name)}: [{style}]{OUTCOME_TEXT[run.result.outcome]}[/{style}] "
                   f"after {run.result.rounds} round(s)")
@@ -63,7 +63,7 @@ def run_area_cli(path: Path, seed: int, rounds: int | None, sets: list[str] | No
     for col in ("organisation", "headroom", *(area.board_names[b] for b in area.sequence), "net money", "headroom left",
                 "within duty"):
         table.add_column(escape(col))
-    for org, pos in model.shared_position().items():
+    for pos in model.shared_position().values():
         cells = [f"{pos['boards'][b]['net_money']:+.1f} ({pos['boards'][b]['outcome']})" if b in pos["boards"] else "-"
                  for b in area.sequence]
         table.add_row(escape(pos["name"]), f"{pos['headroom']:.1f}", *cells, f"{pos['net_money']:+.1f}",

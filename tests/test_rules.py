@@ -167,8 +167,9 @@ def test_oxfordshire_2025_runs_and_explains():
 
 
 def test_every_estimate_in_the_new_scenarios_has_a_range():
-    from negotiation.uncertainty.ranges import split_ranges
     import tomllib
+
+    from negotiation.uncertainty.ranges import split_ranges
 
     for name in ("oxfordshire_2025", "northamptonshire_2025", "north_central_london_2024"):
         text = (SCENARIOS / f"{name}.toml").read_text()

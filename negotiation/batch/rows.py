@@ -6,9 +6,9 @@ on whatever engine, before or after a resume.
 
 from __future__ import annotations
 
-from negotiation.model import NegotiationModel
 from negotiation.boards.rows import area_row, validate_raw
 from negotiation.boards.spec import Area
+from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides
 
 

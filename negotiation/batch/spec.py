@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from negotiation.errors import SweepError
 from negotiation.boards.rows import area_columns, validate_raw
+from negotiation.errors import SweepError
 from negotiation.scenario import ScenarioError, apply_overrides, get_path, parse_value
 
 LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every time the command is run

@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from negotiation.batch.backends import BACKENDS, BackendError
 from negotiation.batch.spec import SweepSpec, build_spec, check_points
 from negotiation.batch.store import SweepStore
-from negotiation.errors import SweepError
 from negotiation.boards.rows import validate_raw
+from negotiation.errors import SweepError
 from negotiation.scenario import read_raw
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from negotiation.errors import ScenarioError, show_value
-from negotiation.scenario import ORG_ID, Scenario, read_raw, scenario_from_dict
 from negotiation.overrides import apply_overrides
+from negotiation.scenario import ORG_ID, Scenario, read_raw, scenario_from_dict
 
 TOP_KEYS = {"scenario", "rules", "activity", "negotiation", "organisations", "boards"}
 BOARD_KEYS = {"name", "members", "rules", "activity", "organisations", "relationships"}

@@ -75,7 +75,8 @@ def decide(ev: Evaluation, s: Scenario, history: list[RoundRecord], names: dict[
         failed = failed_conditions(ev, last.plan_index)
         reasons = [f"All {len(last.responses)} organisations signed the plan in round {last.round} (HWB sign-off)."]
         if s.rule_set.s151_signs:
-            reasons[0] = reasons[0].replace("(HWB sign-off).", "(HWB sign-off, with the ICB and council chief executives and the council's s151 officer).")
+            reasons[0] = reasons[0].replace(
+                "(HWB sign-off).", "(HWB sign-off, with the ICB and council chief executives and the council's s151 officer).")
         reasons += [condition_sentence(c, ev, last.plan_index, s) for c in failed]
         if not failed:
             reasons.append("The plan meets every national condition checked at assurance.")
@@ -87,18 +88,18 @@ def decide(ev: Evaluation, s: Scenario, history: list[RoundRecord], names: dict[
 
     award = arbitrate(ev, s.rules.arbitration, history, list(names))
     if award is None:
-        reasons = unaided.reasons + ("The arbiter could impose nothing: no plan is within every party's duty.",)
-        return Outcome(DEADLOCK, False, None, (), unaided.blockers, reasons)
+        nothing = unaided.reasons + ("The arbiter could impose nothing: no plan is within every party's duty.",)
+        return Outcome(DEADLOCK, False, None, (), unaided.blockers, nothing)
     failed = failed_conditions(ev, award.plan_index)
     how = ("its own Nash plan (the largest product of the parties' gains over no deal)" if award.method == "nash"
            else f"{names[award.offered_by]}'s final offer, the one closest to a fair (Nash) settlement")
-    reasons = unaided.reasons + (
+    imposed = unaided.reasons + (
         f"After the deadline an independent arbiter imposed {how}, within every party's statutory duty.",
         *(condition_sentence(c, ev, award.plan_index, s) for c in failed),
     )
     info = {"method": award.method, "offered_by": award.offered_by, "unaided_outcome": DEADLOCK,
             "verdict": verdict(ev, failed)}
-    return Outcome(ARBITRATED, False, award.plan_index, failed, unaided.blockers, reasons, info)
+    return Outcome(ARBITRATED, False, award.plan_index, failed, unaided.blockers, imposed, info)
 
 
 def _deadlock(ev: Evaluation, history: list[RoundRecord], names: dict[str, str]) -> Outcome:

@@ -15,7 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from negotiation.domain import tariff
-from negotiation.domain.plan import PlanSpace, commissioner_saving_gbp, met_target, realised_cut, required_asc_protection, shares
+from negotiation.domain.plan import (
+    PlanSpace,
+    commissioner_saving_gbp,
+    met_target,
+    realised_cut,
+    required_asc_protection,
+    shares,
+)
 from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
 
