@@ -179,3 +179,19 @@ def test_every_estimate_in_the_new_scenarios_has_a_range():
             code = line.split("#")[0]
             if "=" in code and "estimate" in line and "{" not in code and not code.strip().startswith("["):
                 pytest.fail(f"{name}: an estimate without a range: {line}")
+
+
+def test_the_apps_session_handles_2025_rules_and_skips_multi_board_files():
+    """The app (viz/, another issue's) lists the one-board 2025 file and runs it; multi-board files are not listed."""
+    from negotiation.model import NegotiationModel
+    from viz import session
+
+    listed = session.shipped()
+    assert "Oxfordshire 2025/26" in listed and "Northamptonshire 2025/26" not in listed
+    raw = session.read_raw(OXON_2025)
+    knobs = session.knobs(raw)
+    assert not any(k.key.startswith("rules.") for k in knobs)  # no MRET or national target after 2015/16
+    scenario = session.build(raw, {k.key: k.high for k in knobs}, "oxfordshire_2025.toml")
+    model = NegotiationModel(scenario, seed=0).run()
+    assert session.snapshot(model).banner.split(":")[0] in session.BANNERS.values()
+    assert session.explain_rows(scenario)[0][0].startswith("Minimum fund")

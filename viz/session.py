@@ -82,6 +82,8 @@ def knobs(raw: dict) -> list[Knob]:
         Knob("rules.mret_rate", "Marginal rate of the emergency tariff",
              *_around(mret, 0.05, mret, 1.0 - mret, floor=0.05), 0.05),  # the scenario refuses a rate of 0
     ]
+    if value_at(raw, "rules.policy", "bcf_2015_16") != "bcf_2015_16":
+        out = []  # no national target and no MRET after 2015/16 (issue 8): the rule set refuses both fields
     for org_id, org in raw["organisations"].items():
         name = org.get("name", org_id)
         budget = float(org.get("budget", 0))
@@ -91,7 +93,7 @@ def knobs(raw: dict) -> list[Knob]:
         saving = float(org.get("savings_obligation", 0))
         out.append(Knob(f"organisations.{org_id}.savings_obligation", f"{name}: savings obligation (£m)",
                         *_around(saving, 0.5, saving, max(10.0, saving)), 0.5))
-        if org.get("kind") == "council":
+        if org.get("kind") in ("council", "unitary_council"):
             need = float(org.get("asc_need", 0))
             out.append(Knob(f"organisations.{org_id}.asc_need", f"{name}: social-care need (£m)",
                             *_around(need, 0.5, need, max(20.0 - need, need)), 0.5))
