@@ -28,6 +28,11 @@ def ccg_additional_contribution(s: Scenario) -> float:
 
 
 def explain(s: Scenario) -> dict:
+    """The rule set's figures: the paper's for 2015/16; from 2023/24 the streams, shares and ASC uplift."""
+    if s.rule_set.valuation != "payment_for_performance":
+        from negotiation.rules.explain_pooled import explain_pooled
+
+        return explain_pooled(s)
     act, rules = s.activity, s.rules
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
     extra = ccg_additional_contribution(s)

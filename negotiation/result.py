@@ -15,7 +15,7 @@ from negotiation.model import NegotiationModel
 class NegotiationResult:
     scenario: str
     seed: int | None  # None: the model drew its own
-    outcome: str  # approved | not_approved | deadlock
+    outcome: str  # approved | approved_with_conditions | not_approved | deadlock | arbitrated
     signed_off: bool
     rounds: int
     fund_total: float  # £m, of the signed plan (0 when deadlocked)
@@ -27,6 +27,8 @@ class NegotiationResult:
     reasons: list[str]
     duty_breaches: list[str]
     model: NegotiationModel | None = field(default=None, repr=False)
+    arbitration: dict | None = None  # when an arbiter imposed the plan (rules.arbitration): method, whose offer
+    policy: str = "bcf_2015_16"  # the rule set the scenario ran under
 
     @cached_property
     def history(self) -> list[dict]:
@@ -104,6 +106,10 @@ class NegotiationResult:
             "efficiency": self.analysis["efficiency"],
             "analysis": self.analysis,
         }
+        if self.policy != "bcf_2015_16":
+            out["rule_set"] = self.policy
+        if self.arbitration is not None:
+            out["arbitration"] = self.arbitration
         if with_history:
             out["history"] = self.history
         return out
@@ -146,4 +152,6 @@ def collect(model: NegotiationModel) -> NegotiationResult:
         reasons=list(outcome.reasons),
         duty_breaches=breaches,
         model=model,
+        arbitration=outcome.arbitration,
+        policy=model.spec.rules.policy,
     )

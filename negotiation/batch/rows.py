@@ -10,8 +10,10 @@ import math
 
 from negotiation import analysis
 from negotiation.domain.evaluation import Evaluation
+from negotiation.boards.rows import area_row, validate_raw
+from negotiation.boards.spec import Area
 from negotiation.model import NegotiationModel
-from negotiation.scenario import Scenario, apply_overrides, scenario_from_dict
+from negotiation.scenario import Scenario, apply_overrides
 
 NAN = math.nan
 
@@ -60,13 +62,13 @@ def run_chunk(raw: dict, source: str, runs: list[tuple[int, dict, int]]) -> list
     """Rows for ``runs`` = [(run_id, parameter values, seed), ...]; consecutive runs share a scenario."""
     rows: list[dict] = []
     last_params: dict | None = None
-    scenario: Scenario | None = None
+    scenario: Scenario | Area | None = None
     for run_id, params, seed in runs:
         if params != last_params:
-            scenario = scenario_from_dict(apply_overrides(raw, params, source), source)
+            scenario = validate_raw(apply_overrides(raw, params, source), source)
             last_params = params
         assert scenario is not None
         row = {"run_id": run_id, **params, "seed": seed}
-        row.update(run_row(scenario, seed))
+        row.update(area_row(scenario, seed) if isinstance(scenario, Area) else run_row(scenario, seed))
         rows.append(row)
     return rows

@@ -22,6 +22,7 @@ import numpy as np
 
 from negotiation.domain import tariff
 from negotiation.domain.plan import PlanSpace, realised_cut, shares
+from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
 
 CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target", "credible_target")
@@ -51,6 +52,8 @@ class Evaluation:
     required_cut: np.ndarray  # (plans,) share the target demands
     p4p_loss: np.ndarray  # (plans,) £m of performance payment not earned (it pays for the excess admissions)
     p4p_flows: np.ndarray  # (orgs, plans) £m each organisation gains (+) or pays (−) through it; columns sum to 0
+    conditions: tuple[str, ...] = CONDITIONS  # the rule set's assurance checks, one per column of ``failed``
+    blocking: tuple[bool, ...] = ()  # per check: failing it means not approved (else approved with conditions)
     proposal_cache: dict = field(default_factory=dict, repr=False)  # see protocol.proposing
     response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
     memo: dict = field(default_factory=dict, repr=False)  # derived figures, e.g. the Pareto frontier (analysis)
@@ -65,7 +68,10 @@ class Evaluation:
 
     @property
     def approvable(self) -> np.ndarray:
-        return ~self.failed.any(axis=1)
+        """Plans that pass assurance (perhaps with conditions): no check whose failure means not approved fails."""
+        if not self.blocking or all(self.blocking):
+            return ~self.failed.any(axis=1)
+        return ~self.failed[:, np.array(self.blocking)].any(axis=1)
 
     @cached_property
     def zone_of_agreement(self) -> np.ndarray:
@@ -104,7 +110,7 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     Each plan's figures depend on that plan alone, so a refined space is valued in pieces and joined.
     """
     orgs = list(s.organisations.values())
-    kinds = np.array([o.kind for o in orgs])
+    kinds = np.array([role_kind(o.kind) for o in orgs])  # a unitary council holds social care as a county does
     act, rules = s.activity, s.rules
     n0, price, m = act.admissions_this_year, act.tariff, rules.mret_rate
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
@@ -178,6 +184,21 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     }
 
 
+def valuation_for(s: Scenario):
+    """The valuation of the scenario's rule set: :func:`value_plans` for 2015/16 (MRET and the performance
+    payment); :func:`negotiation.rules.pooled_grants.value_plans_pooled` from 2023/24 (no money at risk)."""
+    from negotiation.rules import valuation
+
+    return valuation(s.rule_set.valuation)
+
+
+def conditions_for(s: Scenario) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """The assurance checks of the scenario's rule set (the ``failed`` mask's columns) and which ones block."""
+    if s.rule_set.valuation == "payment_for_performance":
+        return CONDITIONS, tuple(True for _ in CONDITIONS)
+    return s.rule_set.conditions, s.rule_set.blocking
+
+
 def join(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Values of spaces valued in pieces, in the order the spaces were joined (plans are the last axis)."""
     out = {}
@@ -215,6 +236,8 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
         required_cut=v["required_cut"],
         p4p_loss=v["p4p_loss"],
         p4p_flows=v["p4p_flows"],
+        conditions=conditions_for(s)[0],
+        blocking=conditions_for(s)[1],
     )
 
 

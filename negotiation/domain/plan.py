@@ -22,6 +22,7 @@ import numpy as np
 
 from negotiation.domain import tariff
 from negotiation.errors import ScenarioError
+from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
 
 # Columns of the parameter matrix, in order; then one column per CCG and per council (its share of
@@ -136,7 +137,7 @@ class Layout:
 
 
 def layout(s: Scenario) -> Layout:
-    kinds = np.array([o.kind for o in s.organisations.values()])
+    kinds = np.array([role_kind(o.kind) for o in s.organisations.values()])  # an ICB pays as a CCG did
     return Layout(
         kinds=kinds,
         ccgs=np.flatnonzero(kinds == "ccg"),
@@ -161,13 +162,39 @@ def realised_cut(s: Scenario, schemes) -> np.ndarray:
     return np.minimum(act.max_reduction, act.achievable_reduction + act.reduction_per_scheme * np.asarray(schemes))
 
 
+def commissioner_saving_gbp(s: Scenario, avoided) -> np.ndarray:
+    """£ the commissioner saves (and the acute trust loses in income) when ``avoided`` admissions do not happen.
+
+    2015/16: the piecewise MRET (full tariff below the baseline, ``mret_rate`` above it). Later rule sets have no
+    MRET: the contract pays ``emergency_saving_rate`` of tariff for each admission (the rest is fixed).
+    """
+    act = s.activity
+    if "mret" in s.rule_set.mechanisms:
+        return tariff.commissioner_saving(
+            act.admissions_this_year, avoided, act.baseline_admissions, act.tariff, s.rules.mret_rate
+        )
+    return (s.rules.emergency_saving_rate or 0.0) * act.tariff * np.asarray(avoided, dtype=float)
+
+
+def required_asc_protection(s: Scenario) -> float:
+    """£m of new money the plan must put into adult social care: the 2015/16 minimum, or the rule set's
+    required uplift of last year's NHS contribution to social care (2025/26: 3.9%)."""
+    uplift = s.rule_set.asc_uplift
+    if uplift and s.rules.nhs_asc_contribution_last_year is not None:
+        return uplift * s.rules.nhs_asc_contribution_last_year
+    return s.rules.asc_protection_min
+
+
+def local_goals(s: Scenario) -> bool:
+    """True when the metrics are local goals with no money at risk: the plan's goal is what its schemes achieve."""
+    return not s.rule_set.payment_at_risk
+
+
 def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
     """£m of income the acute trusts lose to the admissions the schemes add, net of the cost they shed (MRET)."""
     act = s.activity
     avoided = (realised_cut(s, schemes) - act.achievable_reduction) * act.admissions_this_year
-    saving = tariff.commissioner_saving(
-        act.admissions_this_year, avoided, act.baseline_admissions, act.tariff, s.rules.mret_rate
-    )
+    saving = commissioner_saving_gbp(s, avoided)
     return np.maximum(0.0, (saving - act.acute_marginal_cost * act.tariff * avoided) / tariff.GBP_PER_M)
 
 
@@ -253,8 +280,9 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     lay = lay or layout(s)
     nat = s.rules.national_admissions_target
     asc_need = sum(o.asc_need for o in s.organisations.values())
-    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
-    a_levels = _levels(a_top, 7, (asc_need, s.rules.asc_protection_min))
+    asc_min = required_asc_protection(s)
+    a_top = max(1.25 * asc_need, 1.5 * asc_min, 1.0)
+    a_levels = _levels(a_top, 7, (asc_need, asc_min))
     s_levels = _levels(scheme_ceiling(s), 4) if lay.has_community else np.array([0.0])
     low, high = target_range(s)
     thetas = (1.0, 0.75, 0.5)
@@ -288,6 +316,10 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     grid[:, SCH:] = np.tile(base, (n_a, 1))
     splits = np.array([np.concatenate([c, k]) for c in ccg_splits for k in council_splits])
     x = np.concatenate([np.repeat(grid, len(splits), axis=0), np.tile(splits, (len(grid), 1))], axis=1)
+    if local_goals(s):  # no money at risk: the goal is what the schemes achieve, and risk shares are moot
+        x[:, TAU] = np.clip(met_target(s, x[:, SCH]), low, high)
+        x[:, RHO], x[:, SIGMA] = 0.5, 0.0
+        x = np.unique(x, axis=0)
     return drop_redundant(s, x, lay)
 
 

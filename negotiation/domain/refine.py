@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from negotiation.domain.evaluation import join, value_plans
+from negotiation.domain.evaluation import join, valuation_for
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -37,7 +37,9 @@ from negotiation.domain.plan import (
     coarse_parameters,
     concat,
     layout,
+    local_goals,
     met_target,
+    required_asc_protection,
     scheme_ceiling,
     space_from_parameters,
     target_range,
@@ -53,7 +55,7 @@ MAX_PAIRS = 6  # within a group of payers, split moves tried between at most thi
 
 def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
     asc_need = sum(o.asc_need for o in s.organisations.values())
-    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
+    a_top = max(1.25 * asc_need, 1.5 * required_asc_protection(s), 1.0)
     low, high = target_range(s)
     lo = np.zeros(lay.width)
     hi = np.ones(lay.width)
@@ -73,7 +75,7 @@ def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.nd
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
     met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
-    x[:, TAU] = np.maximum(x[:, TAU], met)
+    x[:, TAU] = met if local_goals(s) else np.maximum(x[:, TAU], met)
     nothing_at_risk = x[:, TAU] <= met + 1e-9
     x[nothing_at_risk, RHO] = 0.5
     x[nothing_at_risk, SIGMA] = 0.0
@@ -170,6 +172,7 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     x = coarse_parameters(s, lay)
     check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
     spaces = [space_from_parameters(s, x, lay)]
+    value_plans = valuation_for(s)  # the rule set's mechanism (2015/16: evaluation.value_plans)
     parts = [value_plans(s, spaces[0])]
     may_breach = np.array([o.breach_duty for o in s.organisations.values()])
     seen: set[bytes] = set()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-OUTCOME_WORDS = {"approved": "approved", "not_approved": "not approved", "deadlock": "deadlock"}
+OUTCOME_WORDS = {"approved": "approved", "not_approved": "not approved", "deadlock": "deadlock",
+                 "approved_with_conditions": "approved with conditions", "arbitrated": "a plan imposed by an arbiter"}
 
 FIELD_WORDS = {
     # rules
