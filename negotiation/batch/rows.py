@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 
 from negotiation import analysis
-from negotiation.domain.evaluation import Evaluation
 from negotiation.boards.rows import area_row, validate_raw
 from negotiation.boards.spec import Area
+from negotiation.domain.evaluation import Evaluation
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides
 

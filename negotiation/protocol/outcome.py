@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from negotiation.domain import tariff
-from negotiation.domain.evaluation import CONDITIONS, Evaluation, achieved_target
-from negotiation.domain.evaluation import Evaluation
+from negotiation.domain.evaluation import Evaluation, achieved_target
 from negotiation.domain.plan import required_asc_protection
 from negotiation.protocol.records import RoundRecord
 from negotiation.scenario import Scenario
