@@ -28,15 +28,6 @@ CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
 EPS = 1e-9
 
 
-@dataclass(frozen=True, slots=True)
-class Rows:
-    utility: list[list[float]]
-    duty_gap: list[list[float]]
-    reservation: list[float]
-    money: list[list[float]]
-    contributions: list[list[float]]  # [plan][organisation], £m
-
-
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     space: PlanSpace
@@ -54,14 +45,6 @@ class Evaluation:
     proposal_cache: dict = field(default_factory=dict, repr=False)  # see protocol.proposing
     response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
     memo: dict = field(default_factory=dict, repr=False)  # derived figures, e.g. the Pareto frontier (analysis)
-
-    @cached_property
-    def rows(self) -> Rows:
-        """The same figures as Python lists: a round reads single values, which lists serve fastest."""
-        return Rows(
-            self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist(),
-            self.space.contributions.tolist(),
-        )
 
     @property
     def approvable(self) -> np.ndarray:
@@ -205,13 +188,15 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
 
 
 _CACHE: dict[str, Evaluation] = {}
+_SIZES: dict[str, int] = {}  # footprint of each cached evaluation, so eviction does not re-measure them
 CACHE_BYTES = 256 * 1024 * 1024  # evaluations kept for reuse across runs, by estimated memory (README: limits)
 
 
 def footprint(ev: Evaluation) -> int:
-    """Estimated bytes an evaluation holds: its arrays and the Python lists a round reads (about 32 bytes a value)."""
-    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows))
-    return arrays + ev.space.nbytes + 4 * 32 * ev.utility.size
+    """Bytes an evaluation holds: its arrays (no Python-list copies of them are kept)."""
+    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows,
+                                    ev.realised_cut, ev.required_cut, ev.p4p_loss))
+    return arrays + ev.space.nbytes
 
 
 def evaluate(s: Scenario) -> Evaluation:
@@ -224,9 +209,19 @@ def evaluate(s: Scenario) -> Evaluation:
     found = _CACHE.get(key)
     if found is None:
         found = evaluate_uncached(s)
-        size = footprint(found)
-        if size <= CACHE_BYTES:
-            while _CACHE and sum(footprint(e) for e in _CACHE.values()) + size > CACHE_BYTES:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = found
+        keep(key, found)
     return found
+
+
+def keep(key: str, ev: Evaluation) -> None:
+    """Keep ``ev`` for reuse under ``key``, dropping the oldest until the cache fits in CACHE_BYTES."""
+    size = footprint(ev)
+    if size > CACHE_BYTES:
+        return
+    held = sum(_SIZES.get(k) or footprint(e) for k, e in _CACHE.items())
+    while _CACHE and held + size > CACHE_BYTES:
+        old = next(iter(_CACHE))
+        _CACHE.pop(old)
+        held -= _SIZES.pop(old, 0)
+    _CACHE[key] = ev
+    _SIZES[key] = size

@@ -56,9 +56,17 @@ def propose_as_organisation(
 ) -> int:
     """``aims``: every organisation's aspiration this round (the proposer's own included);
     ``continuation``: what the proposer would hold out for next round (default: its aim now)."""
+    return _pick(organisation_plans(ev, proposer, aims, trust_row, trust_effect, continuation), rng)
+
+
+def organisation_plans(
+    ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
+    continuation: float | None = None,
+) -> np.ndarray:
+    """The equally best plans for this proposer (ascending plan indexes); the tie is drawn by the caller."""
     # The best plans are a pure function of the scenario (hence ``ev``), the proposer and the aims;
     # runs over seeds of one scenario meet the same ones again and again, so they are memoised on the
-    # evaluation (bounded) and only the tie is drawn each time.
+    # evaluation (bounded) and only the tie is drawn each time (the batched engine shares this memo).
     continuation = aims[proposer] if continuation is None else continuation
     key = (proposer, aims, continuation)
     top = ev.proposal_cache.get(key)
@@ -67,7 +75,7 @@ def propose_as_organisation(
         top = _best_for_organisation(ev, proposer, aims[proposer], expected, continuation)
         if len(ev.proposal_cache) < 4096:
             ev.proposal_cache[key] = top
-    return _pick(top, rng)
+    return top
 
 
 def _best_for_organisation(
@@ -106,6 +114,11 @@ def _best_for_organisation(
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
     """The chair's single text: within every duty and no worse than no deal, most satisfied, then the fairest."""
+    return _pick(mediator_plans(ev, demands), rng)
+
+
+def mediator_plans(ev: Evaluation, demands: np.ndarray) -> np.ndarray:
+    """The chair's equally good single texts for these revealed demands (ascending plan indexes)."""
     u = ev.utility
     zone = ev.zone_of_agreement
     if zone.any():
@@ -117,4 +130,4 @@ def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random)
     satisfied = ev.acceptable[:, pool] & (sub >= demands[:, None] - EPS)
     slack = ((sub - demands[:, None]) / _scale(ev)[:, None]).min(axis=0)
     scores = satisfied.sum(axis=0) * 10.0 + np.clip(slack, -5.0, 5.0)
-    return _pick(_best(scores, pool), rng)
+    return _best(scores, pool)
