@@ -78,28 +78,52 @@ def organisation_plans(
     return top
 
 
-def _best_for_organisation(
-    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
-) -> np.ndarray:
+PROPOSER_MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's candidate columns, kept for later rounds
+
+
+def _proposer_view(ev: Evaluation, proposer: int):
+    """The plans a proposer may put and the other parties' figures on them (memoised while small).
+
+    Every round of every run asks the same proposer about the same columns; only the thresholds change.
+    """
+    key = ("proposer", proposer)
+    found = ev.memo.get(key)
+    if found is not None:
+        return found
     u, ok = ev.utility, ev.acceptable
     candidates = np.flatnonzero(ok[proposer])
     if len(candidates) == 0:  # it can sign nothing: put the plan that leaves it least short of its duty
         gap = ev.duty_gap[proposer]
         candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
     others = np.arange(len(ev.ideal)) != proposer
-    sub_u = u[others][:, candidates]
+    found = (candidates, others, u[others][:, candidates], ok[others][:, candidates], u[proposer, candidates],
+             _scale(ev)[others][:, None])
+    held = ev.memo.get("proposer_bytes", 0)
+    size = found[2].nbytes + found[3].nbytes
+    if held + size <= PROPOSER_MEMO_BYTES:
+        ev.memo[key] = found
+        ev.memo["proposer_bytes"] = held + size
+    return found
+
+
+def _best_for_organisation(
+    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
+) -> np.ndarray:
+    candidates, others, sub_u, sub_ok, own, scale = _proposer_view(ev, proposer)
     need = believed[others][:, None]
-    likely = ok[others][:, candidates] & (sub_u >= need - EPS)
+    likely = sub_ok & (sub_u >= need - EPS)
     n_likely = likely.sum(axis=0)
-    slack = np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
-    own = u[proposer, candidates]
+
+    def slack(cols: np.ndarray) -> np.ndarray:  # how comfortably the others clear their thresholds (ties only)
+        return np.clip((sub_u[:, cols] - need) / scale, -1.0, 1.0).sum(axis=0)
+
     passes = n_likely == others.sum()
     if passes.any() and own[passes].max() >= continuation - EPS:
         # A plan is expected to pass and beats waiting: the one best for itself, each other party getting
         # what it is expected to take (then the safest of those).
         best_own = own[passes].max()
-        top = passes & (own >= best_own - 1e-9)
-        return _best(slack[top], candidates[top])
+        cols = np.flatnonzero(passes & (own >= best_own - 1e-9))
+        return _best(slack(cols), candidates[cols])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
     mine = own >= aspiration - EPS
@@ -109,7 +133,8 @@ def _best_for_organisation(
     top = score >= score.max()
     best_own = own[mine][top].max()
     top &= own[mine] >= best_own - 1e-9
-    return _best(slack[mine][top], candidates[mine][top])
+    cols = np.flatnonzero(mine)[top]
+    return _best(slack(cols), candidates[cols])
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
