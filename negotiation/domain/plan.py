@@ -91,6 +91,12 @@ class PlanSpace:
             "contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
             "ccg_risk_share", "fund_total", "trust_risk_share", "parameters"))
 
+    def part(self, rows: slice) -> PlanSpace:
+        """The plans in ``rows`` (views, no copies): a large space is valued a piece at a time."""
+        return PlanSpace(ids=self.ids, **{f: getattr(self, f)[rows] for f in (
+            "contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
+            "ccg_risk_share", "fund_total", "trust_risk_share", "parameters")})
+
     def plan(self, j: int) -> Plan:
         return Plan(
             contributions={org: float(c) for org, c in zip(self.ids, self.contributions[j])},

@@ -164,6 +164,16 @@ def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def unique_rows(x: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``x`` in lexicographic order (``np.unique(x, axis=0)``, by a lexsort: faster)."""
+    if len(x) == 0:
+        return x
+    ordered = x[np.lexsort(x.T[::-1])]
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    return np.ascontiguousarray(ordered[keep])
+
+
 def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     lay = layout(s)
     lo, hi = _bounds(s, lay)
@@ -194,17 +204,14 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
             directions[:, TAU] = np.round(rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
             candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
         steps = steps * SHRINK
-        candidates = np.unique(candidates, axis=0)
-        fresh = []
-        for row in candidates:
-            key = row.tobytes()
-            if key not in seen:
-                seen.add(key)
-                fresh.append(row)
-        if not fresh:
+        candidates = unique_rows(candidates)
+        keys = candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist()
+        fresh = np.fromiter((k not in seen for k in keys), dtype=bool, count=len(keys))
+        seen.update(keys)
+        if not fresh.any():
             pool_x, pool_v = base_x, base_v
             continue
-        new = np.array(fresh)
+        new = candidates[fresh]
         space = space_from_parameters(s, new, lay)
         spaces.append(space)
         part = value_plans(s, space)
