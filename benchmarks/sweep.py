@@ -38,6 +38,11 @@ def axes(runs: int) -> tuple[int, int]:
 
 def child(mode: str, runs: int) -> dict:
     nb, nn = axes(runs)
+    import mesa  # noqa: F401  (imports are not what is measured)
+
+    import negotiation.batch  # noqa: F401
+    import negotiation.model  # noqa: F401
+
     t0 = time.perf_counter()
     if mode == "batch_run":
         import mesa

@@ -103,9 +103,37 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     return out
 
 
-def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
+_FIGURES: tuple = (None, None)  # (scenario, its organisations' figures): the last scenario valued
+
+
+def _figures(s: Scenario) -> dict[str, np.ndarray]:
+    """Each organisation's figures and shares that every piece of a scenario's plan space reads (made once)."""
+    global _FIGURES
+    last = _FIGURES  # one read: another thread may replace the pair (a tuple, swapped whole) meanwhile
+    if last[0] is s:
+        return last[1]
     orgs = list(s.organisations.values())
     kinds = np.array([o.kind for o in orgs])
+    activity = np.array([o.activity_share for o in orgs])
+    f = {
+        "ccg_w": shares(np.array([o.budget for o in orgs]), kinds == "ccg"),
+        "council_w": shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council"),
+        "acute_w": shares(activity, kinds == "acute_trust") if (kinds == "acute_trust").any() else np.zeros(len(orgs)),
+        "community_w": (shares(activity, kinds == "community_trust") if (kinds == "community_trust").any()
+                        else np.zeros(len(orgs))),
+        "intervention": np.array([o.intervention_cost for o in orgs]),
+        "headroom": np.array([max(0.0, o.headroom) for o in orgs]),
+        "need": np.array([o.asc_need for o in orgs]),
+        "may_breach": np.array([o.breach_duty for o in orgs]),
+    }
+    for a in f.values():
+        a.setflags(write=False)
+    _FIGURES = (s, f)  # holding the scenario keeps its id from being reused while this is kept
+    return f
+
+
+def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
+    f = _figures(s)
     act, rules = s.activity, s.rules
     n0, price, m = act.admissions_this_year, act.tariff, rules.mret_rate
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
@@ -129,13 +157,7 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         back = np.where(new_money[:, None] > 0, space.contributions / new_money[:, None], 0.0)
     returned = back * (remainder * (1.0 - rules.pooling_friction))[:, None]  # (plans, orgs)
 
-    budgets = np.array([o.budget for o in orgs])
-    ccg_w = shares(budgets, kinds == "ccg")
-    council_w = shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council")
-    activity = np.array([o.activity_share for o in orgs])
-    acute_w = shares(activity, kinds == "acute_trust") if (kinds == "acute_trust").any() else np.zeros(len(orgs))
-    community_w = (shares(activity, kinds == "community_trust") if (kinds == "community_trust").any()
-                   else np.zeros(len(orgs)))
+    ccg_w, council_w, acute_w, community_w = f["ccg_w"], f["council_w"], f["acute_w"], f["community_w"]
     rho, sigma = space.ccg_risk_share, space.trust_risk_share
     if acute_w.any():
         # The pot pays the acute trust full tariff for the excess admissions; the CCGs' contract no longer
@@ -146,7 +168,7 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         to_acute = np.outer(acute_w, (1.0 - sigma) * unearned - relief)  # the trust forgoes the share it absorbs
     else:
         # No acute trust at the table: the money goes to local NHS services as the board agrees (the CCGs').
-        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(orgs), len(unearned)))
+        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(ccg_w), len(unearned)))
     payers_risk = (1.0 - sigma) * unearned  # what the payers must make good so the pool's services are paid
     # Conservation (columns sum to zero): CCGs are relieved of the contract payments (+relief) and make good
     # their share of the pool, councils theirs, acute trusts are paid for the excess admissions.
@@ -161,15 +183,14 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
 
     failed = assess(space, s)
     approvable = ~failed.any(axis=1)
-    intervention = np.array([o.intervention_cost for o in orgs])
+    intervention = f["intervention"]
     # No deal costs the full intervention; a signed plan that fails assurance a share of it.
     utility = money - np.outer(intervention * rules.unapproved_cost_share, ~approvable)
     reservation = -intervention
 
-    headroom = np.array([max(0.0, o.headroom) for o in orgs])
-    need = np.array([o.asc_need for o in orgs])
+    headroom, need = f["headroom"], f["need"]
     duty_gap = need[:, None] - (money + headroom[:, None])
-    may_breach = np.array([o.breach_duty for o in orgs])
+    may_breach = f["may_breach"]
     within_duty = (duty_gap <= EPS) | may_breach[:, None]
     acceptable = within_duty & (utility >= reservation[:, None] - EPS)
     return {

@@ -278,6 +278,7 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
     lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
     blocks = []
+    templates: dict = {}
     for sch in s_levels:
         met = float(np.clip(met_target(s, sch), low, high))
         taus = np.array(sorted({met, nat, high, float(np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP)}))
@@ -291,16 +292,11 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
                                        cross[:, 1]]))
         kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
         for tau in taus[taus >= met]:
-            at_risk = tau > met + 1e-9
-            risk = np.array([(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)])
-            if at_risk and lay.has_acute:
-                risk = np.vstack([risk, (0.5, 0.5)])
-            idx = cartesian(np.arange(len(kappas)), np.arange(len(risk)), np.arange(len(thetas)), (0.0, 1.0))
-            k = idx[:, 0].astype(int)
-            r = idx[:, 1].astype(int)
-            blocks.append(np.column_stack([np.full(len(idx), sch), np.asarray(kappas)[k], np.full(len(idx), tau),
-                                           risk[r, 0], risk[r, 1], np.asarray(thetas)[idx[:, 2].astype(int)],
-                                           idx[:, 3]]))
+            combos = _combinations(kappas, bool(tau > met + 1e-9), lay.has_acute, thetas, templates)
+            block = np.empty((len(combos), 7))
+            block[:, 0], block[:, 2] = sch, tau
+            block[:, [1, 3, 4, 5, 6]] = combos
+            blocks.append(block)
     base = np.concatenate(blocks)
     n_a, n_b = len(a_levels), len(base)
     grid = np.zeros((n_a * n_b, len(PARAMETERS)))
@@ -310,6 +306,25 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     splits = np.concatenate([ccg_splits[pair[:, 0]], council_splits[pair[:, 1]]], axis=1)
     x = np.concatenate([np.repeat(grid, len(splits), axis=0), np.tile(splits, (len(grid), 1))], axis=1)
     return drop_redundant(s, x, lay)
+
+
+def _combinations(kappas, at_risk: bool, has_acute: bool, thetas, templates: dict) -> np.ndarray:
+    """(acute support, CCG risk, trust risk, CCGs' share, top-up) rows for one target: built once per kind.
+
+    With no payment at risk the risk shares do not matter (one split); at risk, the CCGs carry all, half or
+    none of it, and acute trusts may absorb half.
+    """
+    key = (kappas, at_risk)
+    found = templates.get(key)
+    if found is None:
+        risk = np.array([(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)])
+        if at_risk and has_acute:
+            risk = np.vstack([risk, (0.5, 0.5)])
+        idx = cartesian(np.arange(len(kappas)), np.arange(len(risk)), np.arange(len(thetas)), (0.0, 1.0))
+        r = idx[:, 1].astype(int)
+        found = templates[key] = np.column_stack([np.asarray(kappas)[idx[:, 0].astype(int)], risk[r, 0], risk[r, 1],
+                                                  np.asarray(thetas)[idx[:, 2].astype(int)], idx[:, 3]])
+    return found
 
 
 def drop_redundant(s: Scenario, x: np.ndarray, lay: Layout) -> np.ndarray:
