@@ -83,19 +83,19 @@ def main() -> None:
           f"median of {args.runs} runs")
     print("rounds  NegMAS ms  model ms  batched ms  NegMAS/model  NegMAS/batched  cold: NegMAS/model")
     for rounds in (8, 50, 200):
-        t_negmas = median_time(lambda i: negmas_session(negmas, ev, rounds, make_utilities).run(), args.runs)
-        t_model = median_time(lambda i: NegotiationModel(scenario, seed=i, rounds=rounds).run(), args.runs)
+        t_negmas = median_time(lambda i, r=rounds: negmas_session(negmas, ev, r, make_utilities).run(), args.runs)
+        t_model = median_time(lambda i, r=rounds: NegotiationModel(scenario, seed=i, rounds=r).run(), args.runs)
         t0 = time.perf_counter()
         negotiate(scenario, list(range(args.runs)), rounds=rounds, evaluation=ev)
         t_batch = (time.perf_counter() - t0) / args.runs
 
-        def cold_negmas(i):
+        def cold_negmas(i, r=rounds):
             fresh = evaluate_uncached(scenario)
-            negmas_session(negmas, fresh, rounds, negmas_utilities(negmas, fresh)).run()
+            negmas_session(negmas, fresh, r, negmas_utilities(negmas, fresh)).run()
 
-        def cold_model(i):
+        def cold_model(i, r=rounds):
             evaluate_uncached(scenario)
-            NegotiationModel(scenario, seed=i, rounds=rounds).run()
+            NegotiationModel(scenario, seed=i, rounds=r).run()
 
         cold = median_time(cold_negmas, max(3, args.runs // 10)) / median_time(cold_model, max(3, args.runs // 10))
         print(f"{rounds:>6}  {t_negmas * 1e3:>9.2f}  {t_model * 1e3:>8.3f}  {t_batch * 1e3:>10.3f}  "

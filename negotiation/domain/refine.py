@@ -218,9 +218,9 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
             candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
         steps = steps * SHRINK
         candidates = unique_rows(candidates)
-        keys = candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist()
+        keys = list(candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist())
         fresh = np.fromiter((k not in seen for k in keys), dtype=bool, count=len(keys))
-        seen.update(keys)
+        seen.update(keys)  # type: ignore[arg-type]  # a void row's tolist() is bytes
         if not fresh.any():
             pool_x, pool_v = base_x, base_v
             continue
