@@ -162,3 +162,24 @@ def test_drawn_areas(raw, seeds):
         assume(False)
     assume(all(math.isfinite(o.budget) for o in s.organisations.values()))
     _assert_same(s, seeds, f"{raw}")
+
+
+def test_a_strategy_the_engine_does_not_know_falls_back_to_the_model(monkeypatch):
+    """A strategy added later (here: a time-dependent curve with its own formula) is run by the Mesa model."""
+    from negotiation import strategies
+    from negotiation.strategies.time_dependent import TimeDependent
+
+    class Stubborn(TimeDependent):
+        name = "stubborn"
+        history_free = False
+
+        def aspiration(self, view):
+            return view.ideal - (view.ideal - view.reservation) * view.time ** 4
+
+    monkeypatch.setitem(strategies.STRATEGIES, "stubborn", Stubborn)
+    raw = read_raw(BASELINE)
+    s = scenario_from_dict(apply_overrides(raw, _everyone(raw["organisations"], "stubborn"), str(BASELINE)),
+                           str(BASELINE))
+    assert not batchable(s)
+    seeds = list(range(6))
+    assert run_rows(s, seeds) == [run_row(s, seed) for seed in seeds]
