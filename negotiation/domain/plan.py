@@ -257,7 +257,17 @@ def group_splits(s: Scenario, members: np.ndarray) -> np.ndarray:
     splits = [budget / budget.sum() if budget.sum() > 0 else np.full(len(members), 1.0 / len(members))]
     if len(members) > 1 and room.sum() > 0:
         splits.append(room / room.sum())
-    return np.unique(np.round(np.array(splits), 6), axis=0)
+    return unique_rows(np.round(np.array(splits), 6))
+
+
+def unique_rows(x: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``x`` in lexicographic order: ``np.unique(x, axis=0)``, by a lexsort (faster)."""
+    if len(x) == 0 or x.shape[1] == 0:
+        return x[:1] if x.shape[1] == 0 else x  # rows of no columns are all the same row
+    ordered = x[np.lexsort(x.T[::-1])]
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    return np.ascontiguousarray(ordered[keep])
 
 
 def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:

@@ -41,6 +41,7 @@ from negotiation.domain.plan import (
     scheme_ceiling,
     space_from_parameters,
     target_range,
+    unique_rows,
 )
 from negotiation.scenario import Scenario
 
@@ -174,16 +175,6 @@ def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
         else:
             out[key] = a[cols]
     return out
-
-
-def unique_rows(x: np.ndarray) -> np.ndarray:
-    """The distinct rows of ``x`` in lexicographic order (``np.unique(x, axis=0)``, by a lexsort: faster)."""
-    if len(x) == 0:
-        return x
-    ordered = x[np.lexsort(x.T[::-1])]
-    keep = np.ones(len(ordered), dtype=bool)
-    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    return np.ascontiguousarray(ordered[keep])
 
 
 def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:

@@ -112,7 +112,9 @@ def _best_for_organisation(
     candidates, others, sub_u, sub_ok, own, scale = _proposer_view(ev, proposer)
     need = believed[others][:, None]
     likely = sub_ok & (sub_u >= need - EPS)
-    n_likely = likely.sum(axis=0)
+    n_likely = np.zeros(len(candidates), dtype=np.intp)
+    for row in likely:  # row by row: a boolean sum down the columns is several times slower
+        n_likely += row
 
     def slack(cols: np.ndarray) -> np.ndarray:  # how comfortably the others clear their thresholds (ties only)
         return np.clip((sub_u[:, cols] - need) / scale, -1.0, 1.0).sum(axis=0)
