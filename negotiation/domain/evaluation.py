@@ -266,15 +266,22 @@ def evaluate(s: Scenario) -> Evaluation:
     return found
 
 
+def _held_by(k: str, e: Evaluation) -> int:
+    """Bytes a cached evaluation holds: its arrays (fixed when kept) and the proposal search's memo
+    (``protocol.proposing``), which grows as runs ask."""
+    return (_SIZES.get(k) or footprint(e)) + e.memo.get("proposer_bytes", 0)
+
+
 def keep(key: str, ev: Evaluation) -> None:
     """Keep ``ev`` for reuse under ``key``, dropping the oldest until the cache fits in CACHE_BYTES."""
     size = footprint(ev)
     if size > CACHE_BYTES:
         return
-    held = sum(_SIZES.get(k) or footprint(e) for k, e in _CACHE.items())
+    held = sum(_held_by(k, e) for k, e in _CACHE.items())
     while _CACHE and held + size > CACHE_BYTES:
         old = next(iter(_CACHE))
+        held -= _held_by(old, _CACHE[old])
         _CACHE.pop(old)
-        held -= _SIZES.pop(old, 0)
+        _SIZES.pop(old, None)
     _CACHE[key] = ev
     _SIZES[key] = size
