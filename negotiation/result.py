@@ -122,18 +122,17 @@ def collect(model: NegotiationModel) -> NegotiationResult:
     final = model.history[-1]
     organisations = {}
     breaches = []
-    rows = ev.rows
     for agent, response in zip(model.organisations, final.responses):
         i = agent.index
         organisations[agent.org_id] = {
             "name": agent.name,
             "kind": agent.kind,
-            "utility": round(rows.utility[i][plan] if plan is not None else agent.reservation, 4),
+            "utility": round(float(ev.utility[i, plan]) if plan is not None else agent.reservation, 4),
             "reservation": round(agent.reservation, 4),
             "accepted": response.accepted,
-            "net_money": round(rows.money[i][plan], 4) if plan is not None else 0.0,
+            "net_money": round(float(ev.money[i, plan]), 4) if plan is not None else 0.0,
         }
-        if plan is not None and rows.duty_gap[i][plan] > 1e-9:
+        if plan is not None and ev.duty_gap[i, plan] > 1e-9:
             breaches.append(agent.org_id)
     signed = ev.space.plan(plan) if plan is not None else None
     contributions = signed.contributions if signed else dict.fromkeys(model.ids, 0.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from negotiation.batch.rows import run_row
+from negotiation.batch.rows import run_rows
 from negotiation.errors import SweepError
 from negotiation.scenario import Scenario
 
@@ -34,7 +34,7 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def _runs(scenario: Scenario, seeds: int) -> pd.DataFrame:
     """One tidy row per seed (the sweep's rows), plus what each kind of organisation paid in."""
-    runs = pd.DataFrame([{"seed": seed, **run_row(scenario, seed)} for seed in range(seeds)])
+    runs = pd.DataFrame([{"seed": seed, **row} for seed, row in zip(range(seeds), run_rows(scenario, list(range(seeds))))])
     for kind in {o.kind for o in scenario.organisations.values()}:
         ids = [org_id for org_id, o in scenario.organisations.items() if o.kind == kind]
         runs[f"burden.{kind}"] = runs[[f"contribution.{org_id}" for org_id in ids]].sum(axis=1)
