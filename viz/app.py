@@ -25,6 +25,7 @@ from negotiation.model import NegotiationModel  # noqa: E402
 from negotiation.workshop import brief as briefs  # noqa: E402
 
 from . import session, svg  # noqa: E402
+from .boards_view import BoardsView  # noqa: E402
 from .compare_tab import CompareTab  # noqa: E402
 from .components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
 from .room_common import chart  # noqa: E402
@@ -61,13 +62,13 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
         return set_value
 
     knobs = session.knobs(raw)
-    for knob in knobs[:2]:
+    for knob in [k for k in knobs if k.key.startswith("rules.")]:  # none under the 2023/24-on rule sets
         current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
         solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low, max=knob.high,
                            step=knob.step, on_value=setter(knob.key, knob.step))
     for org_id, org in raw["organisations"].items():
         with solara.Details(summary=org.get("name", org_id)):
-            for knob in knobs[2:]:
+            for knob in knobs:
                 if knob.key.startswith(f"organisations.{org_id}."):
                     current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
                     solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low,
@@ -120,8 +121,9 @@ def NegotiationTab():
 
     shipped_raw = solara.use_memo(lambda: session.read_raw(names[choice.value]), [choice.value])
     source, raw = uploaded.value if uploaded.value else (names[choice.value].name, shipped_raw)
+    multi = "boards" in raw  # several boards, one ICB: viz/boards_view.py (issue 8)
     try:
-        scenario = session.build(raw, overrides.value, source)
+        scenario = None if multi else session.build(raw, overrides.value, source)
         error = ""
     except ScenarioError as exc:
         scenario, error = None, str(exc)
@@ -183,6 +185,9 @@ def NegotiationTab():
 
     solara.use_thread(play, dependencies=[playing.value, speed.value, key])
 
+    if multi:
+        BoardsView(raw, source, choice, names, on_upload, upload_error)
+        return
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):
             Controls(raw, overrides, seed, rounds, human, playing, speed, on_upload, upload_error, choice, names)
