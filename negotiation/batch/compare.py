@@ -109,7 +109,7 @@ def plot_comparison(table: pd.DataFrame):
         xs = [i + (j - (len(shown) - 1) / 2) * width for i in range(len(table))]
         share = table[f"{outcome}_share"].fillna(0.0)  # a scenario that never ended this way: 0
         low, high = table[f"{outcome}_ci_low"].fillna(0.0), table[f"{outcome}_ci_high"].fillna(0.0)
-        err = [share - low, (high - share).clip(lower=0.0)]
+        err = [(share - low).clip(lower=0.0), (high - share).clip(lower=0.0)]
         ax.bar(xs, share, width, yerr=err, capsize=3, color=COLOURS[outcome], hatch=HATCHES[outcome],
                edgecolor="#333333", linewidth=0.5, label=outcome.replace("_", " "))
     ax.set_xticks(range(len(table)))
