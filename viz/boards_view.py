@@ -69,12 +69,16 @@ def overview_html(mb) -> str:
     views = bs.boards(mb)
     each = table_html(["board", "state"], [[v.name, v.status] for v in views])
     header, rows = bs.position_table(mb)
+    narrow = "".join(f"<h4 style='margin:8px 0 2px'>{escape(row[0])}</h4>"
+                     + table_html(["figure", "value"], [[h, v] for h, v in zip(header[1:], row[1:])]) for row in rows)
     return (f"<p class='boards-progress'>{escape(bs.round_text(mb))}</p>"
             f"<div class='boards-each' role='region' aria-label='Each board' tabindex='0' style='overflow-x:auto'>"
             f"{each}</div>"
-            "<h3 style='margin:8px 0'>Shared organisations overall (£m per year)</h3>"
-            "<div class='boards-position' role='region' aria-label='Shared organisations overall' tabindex='0' "
-            f"style='overflow-x:auto'>{table_html(header, rows)}</div>")
+            "<h3 style='margin:16px 0 8px'>Shared organisations overall (£m per year)</h3>"
+            "<div class='boards-position chart-wide' role='region' aria-label='Shared organisations overall' "
+            f"tabindex='0' style='overflow-x:auto'>{table_html(header, rows)}</div>"
+            # on a phone, one small table per organisation instead of a wide one scrolled sideways
+            f"<div class='boards-position-narrow chart-narrow'>{narrow}</div>")
 
 
 @solara.component

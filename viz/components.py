@@ -168,6 +168,7 @@ svg { max-width: 100%; }
 .v-card__title { word-break: normal; overflow-wrap: anywhere; }
 .seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: nowrap; }
 .chart-narrow { display: none; }
+.boards-position td:nth-child(n+2) { white-space: nowrap; }
 @media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 """
 
