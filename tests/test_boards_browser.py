@@ -5,7 +5,10 @@ Same server and Chromium as tests/test_app_browser.py; screenshots go to artifac
 
 import pytest
 
-from .test_app_browser import SHOTS, banner, browser, choose, page, server  # noqa: F401 (fixtures)
+from . import test_app_browser as _app
+from .test_app_browser import SHOTS, banner, choose
+
+server, browser, page = _app.server, _app.browser, _app.page  # the same fixtures as the one-board app's tests
 
 pytestmark = pytest.mark.browser
 
