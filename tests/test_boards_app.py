@@ -141,3 +141,19 @@ def test_app_heatmap_has_a_panel_for_each_outcome_seen():
     fig = outcome_heatmaps(shares, xs, ys, "x", "y")
     assert [a.get_title() for a in fig.axes] == ["Approved", "Signed, not approved", "Deadlock",
                                                  "Approved with conditions", "Imposed by an arbiter"]
+
+
+def test_assess_of_a_multi_board_file_reads_each_board_and_does_not_claim_nothing_signed():
+    from negotiation.batch.efficiency import efficiency_sentence, efficiency_summary
+    from negotiation.boards.rows import board_shares
+
+    rows = pd.DataFrame({"outcome": ["deadlock", "approved", "deadlock", "deadlock"],
+                         "outcome.north": ["approved_with_conditions", "approved", "deadlock", "approved"],
+                         "outcome.west": ["deadlock", "approved", "deadlock", "deadlock"],
+                         "signed_off": [False, True, False, False],
+                         "efficiency": [float("nan")] * 4, "distance_to_frontier": [float("nan")] * 4})
+    assert board_shares(rows) == {"north": {"approved": 0.5, "approved_with_conditions": 0.25, "deadlock": 0.25},
+                                  "west": {"approved": 0.25, "deadlock": 0.75}}
+    assert board_shares(rows.drop(columns=["outcome.north", "outcome.west"])) == {}
+    sentence = efficiency_sentence(efficiency_summary(rows))
+    assert sentence.startswith("1 run(s) signed in every board") and "No run signed" not in sentence
