@@ -85,3 +85,11 @@ def test_oxfordshire_2025_runs_to_a_verdict(page):
     assert "Derived figures" in page.inner_text("body") and "Minimum fund" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "boards-oxfordshire-2025.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_play_steps_the_boards_until_all_have_finished(page):
+    open_northants(page)
+    page.get_by_role("button", name="Play").click()
+    overview(page).get_by_text("All 2 boards finished (simultaneous).").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Play").is_disabled()
+    assert page.console_errors == []

@@ -8,6 +8,7 @@ first); each browser session steps its own :class:`~negotiation.boards.MultiBoar
 from __future__ import annotations
 
 import threading
+import time
 from html import escape
 
 import solara
@@ -90,6 +91,7 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
     tick = solara.use_reactive(0)
     resets = solara.use_reactive(0)
     tab = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
     lock = solara.use_memo(threading.Lock, [])
 
     def make_area():
@@ -107,6 +109,7 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
         return bs.MultiBoardModel(area, seed=seed.value, rounds=rounds.value or None, order=order.value)
 
     mb = solara.use_memo(make_model, [key])
+    solara.use_effect(lambda: playing.set(False), [key])  # a new run starts paused
 
     def advance():
         if mb is None or mb.finished:
@@ -114,6 +117,18 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
         with lock:
             mb.step()
         tick.set(tick.value + 1)
+
+    def play(cancel: threading.Event):
+        """Two rounds a second until every board has finished (or Pause)."""
+        while playing.value and not cancel.is_set():
+            time.sleep(0.5)
+            if cancel.is_set() or mb is None or mb.finished:
+                break
+            advance()
+        if mb is not None and mb.finished:
+            playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value, key])
 
     def run_to_end():
         if mb is None:
@@ -132,6 +147,8 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
             _ = tick.value
             with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Step", on_click=advance, disabled=mb.finished, color="primary")
+                solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                              disabled=mb.finished)
                 solara.Button("Run to end", on_click=run_to_end, disabled=mb.finished)
                 solara.Button("Reset", on_click=lambda: resets.set(resets.value + 1))
             Heading(f"{area.name}: {len(area.sequence)} boards, one ICB", 2)
