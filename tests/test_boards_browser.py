@@ -93,3 +93,13 @@ def test_play_steps_the_boards_until_all_have_finished(page):
     overview(page).get_by_text("All 2 boards finished (simultaneous).").wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Play").is_disabled()
     assert page.console_errors == []
+
+
+def test_rooms_offer_one_board_files_only(page):
+    """A workshop room is one board's negotiation: multi-board files are not offered for one."""
+    page.get_by_role("tab", name="Host a workshop").click()
+    page.locator(".v-select", has_text="Scenario for the room").first.click()
+    menu = page.locator(".v-menu__content.menuable__content__active")
+    menu.get_by_role("option", name="Oxfordshire 2025/26", exact=True).wait_for(timeout=30_000)
+    assert menu.get_by_role("option", name="Northamptonshire 2025/26", exact=True).count() == 0
+    assert menu.get_by_role("option", name="Northamptonshire 2014/15", exact=True).count() == 1
