@@ -33,6 +33,7 @@ def test_stepping_round_by_round_gives_the_same_run_as_run(order):
 def test_each_board_and_the_icbs_position_after_a_round_and_at_the_end():
     raw = read_raw(NORTHANTS)
     mb = MultiBoardModel(bs.build_area(raw, NORTHANTS.name), seed=0, order="simultaneous")
+    assert [v.status for v in bs.boards(mb)] == ["negotiating: round 0 of 8"] * 2  # open at round 0
     mb.step()
     views = bs.boards(mb)
     assert [v.name for v in views] == ["North Northamptonshire", "West Northamptonshire"]

@@ -103,3 +103,16 @@ def test_rooms_offer_one_board_files_only(page):
     menu.get_by_role("option", name="Oxfordshire 2025/26", exact=True).wait_for(timeout=30_000)
     assert menu.get_by_role("option", name="Northamptonshire 2025/26", exact=True).count() == 0
     assert menu.get_by_role("option", name="Northamptonshire 2014/15", exact=True).count() == 1
+
+
+def test_switching_between_multi_board_files_starts_each_at_its_first_board(page):
+    choose(page, "Scenario", "North Central London 2024/25")
+    page.get_by_role("heading", name="North Central London 2024/25: 5 boards, one ICB").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Islington").click()
+    page.get_by_role("button", name="Run to end").click()
+    overview(page).get_by_text("All 5 boards finished (simultaneous).").wait_for(timeout=60_000)
+    assert "North Central London ICB" in page.locator(".boards-position").inner_text()
+    open_northants(page)
+    assert page.get_by_role("tab", name="North Northamptonshire").get_attribute("aria-selected") == "true"
+    assert "Negotiating: round 0 of 8" in banner(page).first.inner_text()
+    assert page.console_errors == []

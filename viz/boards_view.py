@@ -94,6 +94,14 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
     playing = solara.use_reactive(False)
     lock = solara.use_memo(threading.Lock, [])
 
+    def on_new_file():
+        """Another file: its own order, its first board's tab (the last file's board ids mean nothing here)."""
+        order.set(str(session.value_at(raw, "negotiation.order", "simultaneous")))
+        first.set("")
+        tab.set(0)
+
+    solara.use_effect(on_new_file, [id(raw)])
+
     def make_area():
         try:
             return bs.build_area(raw, source, first.value or None), ""

@@ -46,6 +46,7 @@ class MultiBoardModel:
         self.models: dict[str, NegotiationModel] = {}  # each board's current model, once it has opened
         self.starts: dict[str, dict[str, float]] = {}  # shared organisations' headroom when each board opened
         self.segments: dict[str, list[NegotiationModel]] = {b: [] for b in area.sequence}
+        self._open()  # round 0: the boards that negotiate first are open (the app shows them before any Step)
 
     def _model(self, board: str) -> NegotiationModel:
         return NegotiationModel(self.area.board_scenario(board, self.used), seed=self.seed, rounds=self.rounds)
