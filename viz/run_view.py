@@ -123,8 +123,9 @@ def RunView(model: NegotiationModel, human: str, playing, speed, on_reset, base_
 
     def query() -> str:
         parts = [base_query] if base_query else []
-        if model.round:
-            parts.append(f"round={model.round}")
+        closed = model.round - (1 if model.pending is not None else 0)  # (an open round is ``open=1``)
+        if closed:
+            parts.append(f"round={closed}")
         if run["answers"]:
             parts.append(f"answers={run['answers']}")
         if run["awaiting"]:
