@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -53,6 +54,12 @@ def step_times(repeats: int = 10) -> list[float]:
     return times
 
 
+def cpu_seconds(pid: int) -> float:
+    """The server process's CPU time so far (user + system, all threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def page_steps(sessions: int, seconds: float) -> dict:
     """Closed loop: each session presses Step, waits for the round's frame, presses again."""
     import asyncio
@@ -82,6 +89,11 @@ async def page_steps(sessions: int, seconds: float) -> dict:
             await c.set_value(c.find_prefix("Deadline:", "SliderModel"), deadline_rounds)
             await asyncio.wait_for(ready, 60)
         frames_before = [c.frames for c in clients]
+        cpu_before = cpu_seconds(server.pid)
+        if os.environ.get("BENCH_SERVER_WRAPPER"):  # a profiling wrapper starts profiling here (SIGUSR2)
+            import signal
+
+            server.send_signal(signal.SIGUSR2)
         counts = [0] * sessions
         step_latency: list[float] = []
         stop_at = time.perf_counter() + seconds
@@ -109,8 +121,9 @@ async def page_steps(sessions: int, seconds: float) -> dict:
         t0 = time.perf_counter()
         await asyncio.gather(*(loop(i, c) for i, c in enumerate(clients)))
         wall = time.perf_counter() - t0
+        cpu = cpu_seconds(server.pid) - cpu_before
         frames = sum(c.frames - f for c, f in zip(clients, frames_before, strict=True))
-        return {"steps": sum(counts), "wall": wall, "latency": step_latency, "frames": frames}
+        return {"steps": sum(counts), "wall": wall, "latency": step_latency, "frames": frames, "cpu": cpu}
     finally:
         for c in clients:
             await c.close()
@@ -161,7 +174,6 @@ def main() -> None:
     parser.add_argument("--only", choices=["server", "page", "load"], default=None)
     args = parser.parse_args()
     import asyncio
-    import os
 
     if args.only in (None, "server"):
         steps = step_times()
@@ -177,6 +189,8 @@ def main() -> None:
               f"{rate:.0f} Steps/s in all; a Step's click -> new round received p50 "
               f"{statistics.median(lat) * 1e3:.1f} ms, p95 {lat[int(0.95 * (len(lat) - 1))] * 1e3:.1f} ms; "
               f"{r['frames'] / max(r['steps'], 1):.1f} websocket frames per Step")
+        print(f"  server CPU per Step (user + system, all its threads): {r['cpu'] / max(r['steps'], 1) * 1e3:.2f} ms, "
+              f"i.e. at most {r['steps'] / max(r['cpu'], 1e-9):.0f} Steps/s on one free CPU")
         print(f"  target >= 300 Steps/s in all: {'met' if rate >= 300 else 'NOT met'} ({rate / 300:.2f}x the target)")
     if args.only in ("server", "page"):
         return

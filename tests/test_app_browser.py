@@ -274,8 +274,8 @@ def test_reload_restores_scenario_figures_and_round(page):
     expect(page).to_have_url(re.compile(r"scenario=northamptonshire_2014.*set\.rules\.mret_rate=.*round=3"),
                              timeout=30_000)
     seen = {"banner": banner(page).inner_text(), "log": page.locator(".round-log").inner_text(),
-            "offers": page.locator(".offers-chart .chart-wide").inner_html(),
-            "network": page.locator(".network-chart .chart-wide").inner_html()}
+            "offers": page.locator(".offers-chart .chart-one").inner_html(),
+            "network": page.locator(".network-chart .chart-one").inner_html()}
     page.reload()
     page.get_by_role("button", name="Step").wait_for(timeout=60_000)
     banner(page).get_by_text("round 3 of").wait_for(timeout=30_000)
@@ -283,8 +283,8 @@ def test_reload_restores_scenario_figures_and_round(page):
     assert rate.locator(".v-label").inner_text() == moved
     assert banner(page).inner_text() == seen["banner"]
     assert page.locator(".round-log").inner_text() == seen["log"]
-    assert page.locator(".offers-chart .chart-wide").inner_html() == seen["offers"]
-    assert page.locator(".network-chart .chart-wide").inner_html() == seen["network"]
+    assert page.locator(".offers-chart .chart-one").inner_html() == seen["offers"]
+    assert page.locator(".network-chart .chart-one").inner_html() == seen["network"]
     page.get_by_role("button", name="Step").click()  # and the restored run goes on from there
     banner(page).get_by_text("round 4 of").wait_for(timeout=30_000)
     assert page.console_errors == []

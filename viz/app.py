@@ -19,7 +19,6 @@ _server_settings.telemetry.mixpanel_enable = False  # also under `solara run`, w
 _server_settings.theme.show_banner = False  # the "runs on Solara" badge covered content on phones
 
 from negotiation.errors import ScenarioError  # noqa: E402
-from negotiation.model import NegotiationModel  # noqa: E402
 
 from . import session, url_state  # noqa: E402
 from .compare_tab import CompareTab  # noqa: E402
@@ -105,7 +104,6 @@ def NegotiationTab(search: str = ""):
     human = solara.use_reactive(start.play)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(2.0)
-    resets = solara.use_reactive(0)
     board = solara.use_memo(RunBoard, [])  # one per page, reused by every model (widgets live as long as it)
     shown_choice = solara.use_ref(choice.value)
 
@@ -139,21 +137,12 @@ def NegotiationTab(search: str = ""):
     except ScenarioError as exc:
         scenario, error = None, str(exc)
 
-    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, human.value, resets.value)
+    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, human.value)
     start_key = solara.use_memo(lambda: key, [])
 
-    def make_model():
-        if scenario is None:
-            return None
-        return NegotiationModel(scenario, seed=seed.value, rounds=rounds.value or None,
-                                human_players=[human.value] if human.value else [])
-
-    model = solara.use_memo(make_model, [key])
-
-    def reset():
-        """Round 0 with the scenario's own figures (the sliders go back to them too)."""
+    def clear_overrides():
+        """Reset with figures moved: the sliders go back to the scenario's own figures (a new model follows)."""
         overrides.set({})
-        resets.set(resets.value + 1)
 
     base_query = url_state.encode(url_state.PageState(
         scenario=names[choice.value].stem, upload=upload_digest.value if uploaded.value else "", seed=seed.value,
@@ -168,8 +157,9 @@ def NegotiationTab(search: str = ""):
                 board.query = base_query
                 solara.Error(error)
                 return
-            RunView(model, human.value, playing, speed, reset, base_query, board, session.explain_rows(scenario),
-                    restore)
+            RunView(scenario, seed.value, rounds.value, human.value, playing, speed,
+                    clear_overrides if overrides.value else None, base_query, board,
+                    session.explain_rows(scenario), restore)
 
 
 @solara.component

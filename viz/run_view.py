@@ -20,11 +20,11 @@ import solara
 import traitlets
 
 from negotiation.model import NegotiationModel
+from negotiation.scenario import Scenario
 from negotiation.workshop import brief as briefs
 
 from . import session, svg
 from .components import BANNER_COLOURS, round_log_html, table_html
-from .room_common import chart
 
 
 class RunBoard(ipyvue.VueTemplate):
@@ -39,6 +39,7 @@ class RunBoard(ipyvue.VueTemplate):
     explain = traitlets.Unicode("").tag(sync=True)
     log = traitlets.Unicode("").tag(sync=True)
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)  # None: leave the address alone
+    narrow = traitlets.Bool(False).tag(sync=True)  # set by the page: a phone-sized window (charts drawn for it)
     template = traitlets.Unicode("""
 <template>
   <div class="run-board">
@@ -57,9 +58,14 @@ class RunBoard(ipyvue.VueTemplate):
 </template>
 <script>
 module.exports = {
-  mounted() { this.apply(); },
+  mounted() { this.apply(); this.measure(); window.addEventListener('resize', this.measure); },
+  destroyed() { window.removeEventListener('resize', this.measure); },
   watch: { query() { this.apply(); } },
   methods: {
+    measure() {
+      var n = window.matchMedia('(max-width: 600px)').matches;
+      if (n !== this.narrow) this.narrow = n;
+    },
     apply() {
       if (this.query === null || this.query === undefined) return;
       var q = this.query ? '?' + this.query : '';
@@ -80,11 +86,19 @@ def banner_html(snap: session.Snapshot) -> str:
             f"border-radius:6px'><div style='font-size:26px;font-weight:700'>{escape(snap.banner)}</div>{lines}</div>")
 
 
-def views(model: NegotiationModel) -> dict[str, str]:
+def one_chart(draw, model: NegotiationModel, narrow: bool) -> str:
+    """One chart, drawn for the window the page reported (a phone: narrower, bigger type for its size). The
+    room's pages draw both and let CSS choose (one drawing serves all their sessions); here each Step is one
+    session's, so drawing and sending only the one shown halves a Step's charts."""
+    return f"<div class='chart-one'>{draw(model, width=380, font=14) if narrow else draw(model)}</div>"
+
+
+def views(model: NegotiationModel, narrow: bool = False) -> dict[str, str]:
     """The markup of every view that changes from round to round."""
     snap = session.snapshot(model)
-    return {"banner": banner_html(snap), "offers": chart(svg.offers_svg, model), "fund": chart(svg.fund_svg, model),
-            "network": chart(svg.network_svg, model), "log": round_log_html(snap)}
+    return {"banner": banner_html(snap), "offers": one_chart(svg.offers_svg, model, narrow),
+            "fund": one_chart(svg.fund_svg, model, narrow), "network": one_chart(svg.network_svg, model, narrow),
+            "log": round_log_html(snap)}
 
 
 def replay(model: NegotiationModel, human: str, rounds: int, answers: str, open_round: bool) -> bool:
@@ -105,15 +119,34 @@ def replay(model: NegotiationModel, human: str, rounds: int, answers: str, open_
 
 
 @solara.component
-def RunView(model: NegotiationModel, human: str, playing, speed, on_reset, base_query: str, board: RunBoard,
-            explain_rows: list, restore: dict | None = None):
-    """``restore``: where a reload left the run (round, answers, open), applied once to this model."""
+def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, speed, clear_overrides,
+            base_query: str, board: RunBoard, explain_rows: list, restore: dict | None = None):
+    """The run of one model, made here so that Reset re-renders this view only (not the tab's ~800 controls).
+
+    ``clear_overrides``: given when figures were moved (Reset puts the sliders back too); ``restore``: where a
+    reload left the run (round, answers, open), applied once, to the first model.
+    """
     tick = solara.use_reactive(0)  # bumped only when the controls change (finished, awaiting an answer)
+    resets = solara.use_reactive(0)
     lock = solara.use_memo(threading.Lock, [])
+
+    def make_model():
+        return NegotiationModel(scenario, seed=seed, rounds=rounds or None, human_players=[human] if human else [])
+
+    model = solara.use_memo(make_model, [scenario.fingerprint, seed, rounds, human, resets.value])
     run = solara.use_memo(lambda: {"answers": "", "awaiting": False}, [model])
 
+    def on_reset():
+        """Round 0 with the scenario's own figures."""
+        if clear_overrides is not None:
+            clear_overrides()
+        resets.set(resets.value + 1)
+
+    restored = solara.use_ref(False)
+
     def restore_once():
-        if restore:
+        if restore and not restored.current:
+            restored.current = True
             run["awaiting"] = replay(model, human, restore.get("round", 0), restore.get("answers", ""),
                                      restore.get("open", False))
             run["answers"] = restore.get("answers", "")[: model.round]
@@ -133,9 +166,9 @@ def RunView(model: NegotiationModel, human: str, playing, speed, on_reset, base_
         return "&".join(parts)
 
     def refresh():
-        """Set each view that changed (one message each), and re-render the controls only if they changed."""
-        state = {**views(model), "explain": table_html(["derived figure", "value"], [list(r) for r in explain_rows]),
-                 "query": query()}
+        """Send the views whose markup changed, in one message."""
+        explain = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
+        state = {**views(model, board.narrow), "explain": explain, "query": query()}
         with board.hold_sync():
             for key, value in state.items():
                 if getattr(board, key) != value:
@@ -193,6 +226,16 @@ def RunView(model: NegotiationModel, human: str, playing, speed, on_reset, base_
 
     solara.use_thread(play, dependencies=[playing.value, speed.value, model])
     solara.use_memo(refresh, [model, base_query])  # a new model (or a moved figure): draw it
+
+    def follow_window():
+        def redraw(_change):
+            with lock:
+                refresh()
+
+        board.observe(redraw, names="narrow")
+        return lambda: board.unobserve(redraw, names="narrow")
+
+    solara.use_effect(follow_window, [model, base_query])
     _ = tick.value
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Button("Step", on_click=advance, disabled=model.finished or run["awaiting"], color="primary")
