@@ -66,6 +66,8 @@ def shoot(page, name):
         page.set_viewport_size({"width": w, "height": h})
         page.wait_for_timeout(400)
         page.screenshot(path=str(SHOTS / f"room-{name}-{label}.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= w + 1, f"the {name} view scrolls sideways at {label} ({width} px)"
     page.set_viewport_size(original)
 
 

@@ -153,13 +153,15 @@ svg { max-width: 100%; }
 .run-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px 24px; margin-top: 12px; }
 @media (max-width: 1263px) { .run-grid { grid-template-columns: minmax(0, 1fr); } }
 .run-heading { font-size: 20px; font-weight: 400; margin: 8px 0; }
-.explain-table table, .seats-table table { width: 100%; }
 .debrief-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 24px; }
-@media (max-width: 1263px) { .run-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px 24px; margin-top: 12px; }
-@media (max-width: 1263px) { .run-grid { grid-template-columns: minmax(0, 1fr); } }
-.run-heading { font-size: 20px; font-weight: 400; margin: 8px 0; }
-.explain-table table, .seats-table table { width: 100%; }
-.debrief-grid { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 1263px) { .debrief-grid { grid-template-columns: minmax(0, 1fr); } }
+/* In the presenter's large type the six-column table needs more than half of a 1280-wide projector. */
+@media (max-width: 1699px) { .debrief-grid.large { grid-template-columns: minmax(0, 1fr); } }
+.debrief-table, .seats-table { overflow-x: auto; }
+@media (max-width: 600px) { .seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: normal; } }
+/* Long button labels ("Free seat of Northamptonshire County Council") wrap on a phone instead of widening it. */
+.seat-control .v-btn { max-width: 100%; height: auto !important; min-height: 36px; padding: 6px 12px !important; }
+.seat-control .v-btn__content { white-space: normal; flex-shrink: 1; }
 @media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 """
 

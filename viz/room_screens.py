@@ -67,10 +67,11 @@ def _debrief_html(d: Debrief, large: bool) -> str:
                     + items([f"<b>{escape(n)}</b>: {escape(w)}" for n, w in d.blockers], "debrief-blockers"))
     return (
         f"<h2 style='font-size:{'30px' if large else '24px'};font-weight:700;margin:12px 0 4px 0'>Debrief</h2>"
-        "<div class='debrief-grid'>"
+        f"<div class='debrief-grid{' large' if large else ''}'>"
         f"<div class='debrief-zone'><h3 style='{h}'>Zone of possible agreement</h3>"
         f"<p style='font-size:{size}'>{escape(zone)}</p>"
-        f"<div class='debrief-table{' large-table' if large else ''}'>{table}</div></div>"
+        f"<div class='debrief-table{' large-table' if large else ''}' tabindex='0' role='region' "
+        f"aria-label='Each organisation: no deal, what it got, the Nash and KS plans'>{table}</div></div>"
         f"<div class='debrief-lessons'><h3 style='{h}'>Signed plan against the benchmarks</h3>{items(lessons)}"
         f"{blockers}<h3 style='{h}'>What would have changed the outcome</h3>"
         f"{items([escape(s) for s in d.would_change], 'debrief-change')}</div></div>"
@@ -79,7 +80,7 @@ def _debrief_html(d: Debrief, large: bool) -> str:
 
 @solara.component
 def ExportButtons(room: Room, version: int = 0):
-    with solara.Row(classes=["exports"]):
+    with solara.Row(classes=["exports"], style={"flex-wrap": "wrap"}):
         solara.FileDownload(lambda: export.session_json(room), f"room-{room.code}.json", label="Session (JSON)",
                             mime_type="application/json")
         solara.FileDownload(lambda: export.session_csv(room), f"room-{room.code}.csv", label="Session (CSV)",
