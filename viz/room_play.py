@@ -141,6 +141,9 @@ def AnswerPanel(room: Room, token: str, org_id: str, round_number: int = 0, give
         solara.InputText("Your reason (optional, the room sees it)", value=reason, continuous_update=True)
 
         def act(accept: bool):
+            if room.plan_on_table != plan or room.model.round != round_number:  # (this panel not yet redrawn)
+                error.set("A new plan is on the table: read it, then answer.")
+                return
             try:
                 room.answer(token, accept, reason.value)
                 error.set("")
