@@ -42,13 +42,16 @@ def resolve(name_or_path: str | Path) -> Path:
     return candidate if candidate.is_file() else path
 
 
-def describe() -> list[dict[str, str]]:
-    """Name, title and file of each shipped scenario (read without validating: a listing, not a run)."""
+def describe() -> list[dict]:
+    """Name, title, file, rule set and number of boards of each shipped scenario (read without validating)."""
     rows = []
     for name, path in shipped().items():
         try:
-            title = str(tomllib.loads(path.read_text(encoding="utf-8"))["scenario"]["name"])
-        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
-            title = ""
-        rows.append({"name": name, "title": title, "path": str(path)})
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            title = str(raw["scenario"]["name"])
+            policy = str((raw.get("rules") or {}).get("policy", "bcf_2015_16"))
+            boards = len(raw.get("boards") or {}) or 1
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError):
+            title, policy, boards = "", "", 1
+        rows.append({"name": name, "title": title, "path": str(path), "rule_set": policy, "boards": boards})
     return rows

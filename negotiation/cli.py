@@ -30,8 +30,10 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SCENARIO_HELP = "Scenario TOML file, or a shipped scenario's name (see: negotiation scenarios)"
-OUTCOME_STYLE = {"approved": "bold green", "not_approved": "bold yellow", "deadlock": "bold red"}
-OUTCOME_TEXT = {"approved": "APPROVED", "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK"}
+OUTCOME_STYLE = {"approved": "bold green", "approved_with_conditions": "bold green", "not_approved": "bold yellow",
+                 "deadlock": "bold red", "arbitrated": "bold magenta"}
+OUTCOME_TEXT = {"approved": "APPROVED", "approved_with_conditions": "APPROVED WITH CONDITIONS",
+                "not_approved": "NOT APPROVED", "deadlock": "DEADLOCK", "arbitrated": "ARBITRATED (plan imposed)"}
 
 
 def error_lines(problem: NegotiationError | str) -> None:
@@ -83,7 +85,8 @@ def list_scenarios(
         return
     width = max((len(r["name"]) for r in rows), default=0)
     for r in rows:
-        out.print(f"{r['name']:<{width}}  {r['title']}", markup=False)
+        boards = f", {r['boards']} boards" if r.get("boards", 1) > 1 else ""
+        out.print(f"{r['name']:<{width}}  {r['title']} ({r.get('rule_set', '')}{boards})", markup=False)
 
 
 @app.command()
@@ -93,8 +96,16 @@ def run(
     rounds: Annotated[Optional[int], typer.Option(min=1, max=MAX_ROUNDS, help="Deadline in rounds (default: the scenario's)")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a value: KEY=VALUE, dotted path")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    order: Annotated[Optional[str], typer.Option(help="Multi-board scenarios: simultaneous or sequential (default: the file's)")] = None,
 ) -> None:
     """Run one negotiation and show it round by round, then the outcome and why."""
+    from negotiation.cli_boards import multi_board, run_area_cli
+
+    if multi_board(scenario):
+        run_area_cli(scenario, seed, rounds, set_, as_json, order)
+        return
+    if order is not None:
+        fail(f"--order: {scenario} has one board; --order is for multi-board scenarios ([boards.<id>])")
     try:
         spec = _load(scenario, set_)
         from negotiation.runner import run_scenario
@@ -115,12 +126,13 @@ def run(
 def _print_run(result) -> None:
     # Names and reasons come from the scenario file: escaped, so "[/x]" in a name is text, not markup.
     out.print(f"[bold]{escape(result.scenario)}[/bold]  seed {result.seed}")
+    goal = "target" if result.policy == "bcf_2015_16" else "local goal"  # 2023/24 on: nothing is paid on it
     for h in result.history:
         p = h["plan"]
         out.print(
             f"\n[bold]Round {h['round']}[/bold]: {escape(h['proposer'])} proposes a £{p['fund_total']:.1f}m fund, "
             f"£{p['asc_protection']:.1f}m social care, £{p['community_schemes']:.1f}m schemes, "
-            f"£{p['acute_support']:.1f}m acute support, target {p['admissions_target']:+.1%}"
+            f"£{p['acute_support']:.1f}m acute support, {goal} {p['admissions_target']:+.1%}"
         )
         for reason in h["rejected"].values():
             out.print(f"  [red]✗[/red] {escape(reason)}")
@@ -152,15 +164,22 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Derive the figures the Oxfordshire paper quotes from a scenario's inputs."""
+    from negotiation.cli_boards import explain_area_cli, multi_board
     from negotiation.explain import LABELS
     from negotiation.explain import explain as derive
 
+    if multi_board(scenario):
+        explain_area_cli(scenario, set_, as_json)
+        return
     try:
         figures = derive(_load(scenario, set_))
     except NegotiationError as exc:
         fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        return
+    if "rule_set" in figures:
+        _print_pooled(figures)
         return
     table = Table(title=f"Derived figures: {escape(figures['scenario'])}")
     table.add_column("figure")
@@ -169,6 +188,10 @@ def explain(
         value = figures[key]
         table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
     out.print(table)
+    verdict = "is credible" if figures["national_target_credible"] else "fails assurance as not credible"
+    out.print(f"A plan that signs the national target ({figures['national_admissions_target']:.1%}) {verdict} "
+              f"(condition credible_target: at most {figures['most_ambitious_credible_target']:+.1%} on last year).",
+              soft_wrap=True)
     targets = Table(title="Calibration targets (inputs were set to reproduce these; not validation)")
     for column in ("paper's figure", "paper says", "model gives", "input calibrated"):
         targets.add_column(column)
@@ -176,6 +199,29 @@ def explain(
         fmt = (lambda v: f"{v:.1%}") if t["unit"] == "pct" else (lambda v: f"£{v:.1f}m")
         targets.add_row(t["figure"], t["paper"], fmt(t["model"]), t["calibrated_by"])
     out.print(targets)
+
+
+def _print_pooled(figures: dict) -> None:
+    """``explain`` under a pooled-grants rule set: streams, the ASC uplift, each party's share."""
+    from negotiation.rules.explain_pooled import LABELS as POOLED
+
+    table = Table(title=f"Derived figures: {escape(figures['scenario'])} ({escape(figures['rule_set_title'])})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, (label, unit) in POOLED.items():
+        value = figures[key]
+        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
+    out.print(table)
+    parties = Table(title="Each party's share of the pool before negotiation (£m per year)")
+    for col in ("organisation", "kind", "pools", "share", "headroom", "ASC need"):
+        parties.add_column(col)
+    for p in figures["parties"].values():
+        parties.add_row(escape(p["name"]), p["kind"], f"{p['pooled']:.1f}", f"{p['share_of_pool']:.1%}",
+                        f"{p['headroom']:.1f}", f"{p['asc_need']:.1f}")
+    out.print(parties)
+    out.print("Signs: " + ", ".join(figures["signatories"]), markup=False)
+    for m in figures["metrics"]:
+        out.print(f"Metric: {m['text']}; payment at risk: {'yes' if m['payment_at_risk'] else 'no'}", markup=False)
 
 
 def _usage_error_base() -> type[Exception]:

@@ -67,6 +67,7 @@ def _print(a, seconds: float) -> None:
                       f"{r.ci_low:.0%}–{r.ci_high:.0%}")
     out.print(probs)
     out.print(a.summary, soft_wrap=True)
+    out.print(a.efficiency_sentence, soft_wrap=True)
     _print_indices(a)
     out.print(f"Saved: {a.out} (assessment.json, indices.csv, probabilities.csv; rows in {a.out / 'runs'})")
 
@@ -76,7 +77,7 @@ def _print_indices(a, top: int = 8) -> None:
     sobol = a.method == "sobol"
     score = "ST" if sobol else "mu_star"
     ranges = a.ranges.set_index("key")
-    for o in ("approved", "not_approved", "deadlock"):
+    for o in ("approved", "approved_with_conditions", "not_approved", "deadlock", "arbitrated"):
         rows = a.indices[(a.indices.outcome == o) & a.indices[score].notna()].sort_values(score, ascending=False)
         if rows.empty:
             continue

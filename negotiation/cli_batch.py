@@ -144,7 +144,7 @@ def compare(
 ):
     """Compare scenarios: outcome shares with 95% intervals, rounds to sign-off, fund and burden by kind."""
     need("report", "matplotlib", "openpyxl")
-    from negotiation.batch.compare import OUTCOMES, save_comparison
+    from negotiation.batch.compare import LATER_OUTCOMES, OUTCOMES, save_comparison
     from negotiation.batch.compare import compare as run_compare
 
     if out_dir.suffix.lower() in (".csv", ".xlsx", ".png"):
@@ -163,19 +163,27 @@ def compare(
         return
     view = Table(title=f"Comparison over {seeds} seeds (95% Wilson intervals; money £m, signed plans)")
     view.add_column("scenario")
-    for o in OUTCOMES:
+    shown = OUTCOMES + tuple(o for o in LATER_OUTCOMES if f"{o}_share" in table)  # later rule sets' verdicts
+    for o in shown:
         view.add_column(o.replace("_", " "))
-    for col in ("rounds", "fund", "CCGs pay", "councils pay"):
+    later = "mean_contribution_icb" in table or "mean_contribution_unitary_council" in table
+    for col in ("rounds", "fund", "CCGs/ICBs pay" if later else "CCGs pay", "councils pay"):
         view.add_column(col, justify="right")
+
+    def pays(r, *kinds: str) -> float:  # nan when no kind is present (a deadlock in every seed)
+        values = [r[f"mean_contribution_{k}"] for k in kinds if f"mean_contribution_{k}" in r and r[f"mean_contribution_{k}"] == r[f"mean_contribution_{k}"]]
+        return sum(values) if values else float("nan")
+
     for _, r in table.iterrows():
-        shares = [f"{r[f'{o}_share']:.0%} ({r[f'{o}_ci_low']:.0%}–{r[f'{o}_ci_high']:.0%})" for o in OUTCOMES]
+        shares = [f"{r[f'{o}_share']:.0%} ({r[f'{o}_ci_low']:.0%}–{r[f'{o}_ci_high']:.0%})"
+                  if r.get(f"{o}_share") == r.get(f"{o}_share") else "0%" for o in shown]
         view.add_row(
             r["scenario"],
             *shares,
             f"{r['median_rounds_to_sign_off']:.0f}",
             f"{r['median_fund_total']:.1f}",
-            f"{r['mean_contribution_ccg']:.1f}",
-            f"{r['mean_contribution_council']:.1f}",
+            f"{pays(r, 'ccg', 'icb'):.1f}",
+            f"{pays(r, 'council', 'unitary_council'):.1f}",
         )
     out.print(view)
     err.print("Saved: " + ", ".join(str(p) for p in paths), soft_wrap=True)
@@ -213,6 +221,8 @@ def report(
                 "runs": len(findings["rows"]),
                 "overall": findings["overall"],
                 "deadlock_sentence": findings["deadlock_sentence"],
+                "efficiency": findings["efficiency"],
+                "efficiency_sentence": findings["efficiency_sentence"],
                 "deadlock_box": None
                 if box is None
                 else {
@@ -229,4 +239,5 @@ def report(
         )
         return
     out.print(findings["deadlock_sentence"], soft_wrap=True)
+    out.print(findings["efficiency_sentence"], soft_wrap=True)
     err.print(f"Report: {findings['report']}", soft_wrap=True)

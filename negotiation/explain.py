@@ -28,6 +28,11 @@ def ccg_additional_contribution(s: Scenario) -> float:
 
 
 def explain(s: Scenario) -> dict:
+    """The rule set's figures: the paper's for 2015/16; from 2023/24 the streams, shares and ASC uplift."""
+    if s.rule_set.valuation != "payment_for_performance":
+        from negotiation.rules.explain_pooled import explain_pooled
+
+        return explain_pooled(s)
     act, rules = s.activity, s.rules
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
     extra = ccg_additional_contribution(s)
@@ -54,8 +59,29 @@ def explain(s: Scenario) -> dict:
         / tariff.GBP_PER_M,
         "mret_rate": rules.mret_rate,
     }
+    figures.update(credibility(s))
     figures["calibration_targets"] = calibration(figures)
     return figures
+
+
+def credibility(s: Scenario) -> dict:
+    """The assurance test of a target's credibility (condition ``credible_target``), for the national target.
+
+    The most a plan can achieve is with schemes at their ceiling; a target counts as credible up to
+    ``rules.credibility_tolerance`` beyond what the plan achieves (the March 2015 guidance's 2 points).
+    """
+    from negotiation.domain.evaluation import achieved_target
+    from negotiation.domain.plan import scheme_ceiling
+
+    has_community = any(o.kind == "community_trust" for o in s.organisations.values())
+    best = float(achieved_target(s, scheme_ceiling(s) if has_community else 0.0))
+    tol = s.rules.credibility_tolerance
+    return {
+        "achievable_target_at_most": best,
+        "credibility_tolerance": tol,
+        "most_ambitious_credible_target": best + tol,
+        "national_target_credible": bool(s.rules.national_admissions_target <= best + tol + 1e-9),
+    }
 
 
 def calibration(figures: dict) -> list[dict]:
@@ -88,4 +114,7 @@ LABELS = {
     "retained_marginal_pot_last_year": ("Commissioner's retained MRET pot last year (£m)", "m"),
     "emergency_spend_this_year": ("Emergency spend this year (£m)", "m"),
     "mret_rate": ("Marginal rate", "pct"),
+    "achievable_target_at_most": ("Most a plan achieves: cut on last year, schemes at their ceiling", "pct"),
+    "credibility_tolerance": ("Credibility tolerance at assurance (points beyond what is achieved)", "pct"),
+    "most_ambitious_credible_target": ("Most ambitious credible target (cut on last year)", "pct"),
 }

@@ -15,7 +15,7 @@ from negotiation.model import NegotiationModel
 class NegotiationResult:
     scenario: str
     seed: int | None  # None: the model drew its own
-    outcome: str  # approved | not_approved | deadlock
+    outcome: str  # approved | approved_with_conditions | not_approved | deadlock | arbitrated
     signed_off: bool
     rounds: int
     fund_total: float  # £m, of the signed plan (0 when deadlocked)
@@ -27,6 +27,8 @@ class NegotiationResult:
     reasons: list[str]
     duty_breaches: list[str]
     model: NegotiationModel | None = field(default=None, repr=False)
+    arbitration: dict | None = None  # when an arbiter imposed the plan (rules.arbitration): method, whose offer
+    policy: str = "bcf_2015_16"  # the rule set the scenario ran under
 
     @cached_property
     def history(self) -> list[dict]:
@@ -104,6 +106,10 @@ class NegotiationResult:
             "efficiency": self.analysis["efficiency"],
             "analysis": self.analysis,
         }
+        if self.policy != "bcf_2015_16":
+            out["rule_set"] = self.policy
+        if self.arbitration is not None:
+            out["arbitration"] = self.arbitration
         if with_history:
             out["history"] = self.history
         return out
@@ -116,18 +122,17 @@ def collect(model: NegotiationModel) -> NegotiationResult:
     final = model.history[-1]
     organisations = {}
     breaches = []
-    rows = ev.rows
     for agent, response in zip(model.organisations, final.responses):
         i = agent.index
         organisations[agent.org_id] = {
             "name": agent.name,
             "kind": agent.kind,
-            "utility": round(rows.utility[i][plan] if plan is not None else agent.reservation, 4),
+            "utility": round(float(ev.utility[i, plan]) if plan is not None else agent.reservation, 4),
             "reservation": round(agent.reservation, 4),
             "accepted": response.accepted,
-            "net_money": round(rows.money[i][plan], 4) if plan is not None else 0.0,
+            "net_money": round(float(ev.money[i, plan]), 4) if plan is not None else 0.0,
         }
-        if plan is not None and rows.duty_gap[i][plan] > 1e-9:
+        if plan is not None and ev.duty_gap[i, plan] > 1e-9:
             breaches.append(agent.org_id)
     signed = ev.space.plan(plan) if plan is not None else None
     contributions = signed.contributions if signed else dict.fromkeys(model.ids, 0.0)
@@ -146,4 +151,6 @@ def collect(model: NegotiationModel) -> NegotiationResult:
         reasons=list(outcome.reasons),
         duty_breaches=breaches,
         model=model,
+        arbitration=outcome.arbitration,
+        policy=model.spec.rules.policy,
     )

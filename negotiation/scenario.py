@@ -38,7 +38,8 @@ from negotiation.limits import (
 from negotiation.overrides import apply_overrides, get_path, parse_assignment, parse_value, set_path  # noqa: F401 (re-exported)
 from negotiation.strategies import STRATEGIES
 
-Kind = Literal["ccg", "council", "acute_trust", "community_trust"]
+Kind = Literal["ccg", "icb", "council", "unitary_council", "district_council", "acute_trust", "community_trust"]
+Policy = Literal["bcf_2015_16", "bcf_2023_25", "bcf_2025_26"]  # rule sets: negotiation/rules/<name>.toml
 Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY_M)]  # £m per year
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Admissions = Annotated[float, Field(ge=1.0, le=MAX_ADMISSIONS)]  # emergency admissions a year
@@ -86,9 +87,22 @@ class Rules(_Strict):
     p4p_fraction: Fraction = 0.26  # share of the fund paid only if the admissions target is met
     deadline_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] = 12
     protocol: Literal["rotating", "mediator"] = "rotating"
+    # After the deadline without sign-off, an independent arbiter may impose a plan (negotiation.protocol.arbitration).
+    arbitration: Literal["none", "final_offer", "nash"] = "none"
+    policy: Policy = "bcf_2015_16"  # the rule set (negotiation/rules/): national conditions, streams, metrics, sign-off
+    # 2023/24 onwards: £m of the NHS minimum contribution spent on adult social care last year; the rule set's
+    # uplift of it is what the plan must add (the asc_uplift assurance check)
+    nhs_asc_contribution_last_year: Money | None = None
+    # 2023/24 onwards (no MRET): share of tariff an ICB saves in cash per emergency admission avoided
+    emergency_saving_rate: Fraction | None = None
     trust_effect: Fraction = 0.5  # how far full trust lowers what one asks of a partner's proposal
     pooling_friction: Fraction = 0.1  # value lost on each £ pooled but not spent on schemes
     unapproved_cost_share: Fraction = 0.5  # share of intervention cost a signed but unapproved plan still incurs
+    # How far (a fraction: 0.02 = 2 percentage points) an admissions target may go beyond the cut on last year
+    # that the plan's own schemes achieve and still count as credible at assurance. Default: the March 2015
+    # BCF operationalisation guidance left targets within 2 percentage points of the CCG operational plan
+    # unchanged (research bcf_facts_and_models.txt §2 timeline; bcf_2015_2026_facts.txt, 20 Mar 2015).
+    credibility_tolerance: Annotated[float, Field(ge=0.0, le=0.5)] = 0.02
 
 
 class Activity(_Strict):
@@ -96,7 +110,7 @@ class Activity(_Strict):
 
     admissions_last_year: Admissions
     admissions_this_year: Admissions  # forecast outturn
-    baseline_admissions: Annotated[float, Field(ge=0.0, le=MAX_ADMISSIONS)]  # MRET baseline volume
+    baseline_admissions: Annotated[float, Field(ge=0.0, le=MAX_ADMISSIONS)] = 0.0  # MRET baseline volume (2015/16 only; required there)
     tariff: Annotated[float, Field(ge=MIN_TARIFF, le=MAX_GBP_PER_ADMISSION)]  # £ per admission, full tariff
     achievable_reduction: Fraction  # share of this year's activity the area can credibly avoid with no new schemes
     reduction_per_scheme: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0  # extra share avoided per £m of schemes
@@ -127,6 +141,10 @@ class Organisation(_Strict):
     asc_need: Money = 0.0  # £m of new money adult social care needs this year (councils only)
     activity_share: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0  # share of its kind's activity
     intervention_cost: Money = 0.0  # £m-equivalent cost to it of no approved plan
+    # 2023/24 onwards: the mandated streams it pools (count towards the fund like existing_pooled; not negotiated)
+    nhs_minimum_contribution: Money = 0.0  # ICBs: the NHS minimum contribution to this board's fund
+    better_care_grant: Money = 0.0  # councils: the Local Authority Better Care Grant (ex-iBCF)
+    dfg: Money = 0.0  # councils: the Disabled Facilities Grant (districts: the share passed on to them)
     strategy: Text = "linear"
     beta: Annotated[float, Field(gt=0.0, le=50.0)] | None = None
     breach_duty: bool = False  # the strategy accepts breaching its statutory duty
@@ -140,9 +158,20 @@ class Organisation(_Strict):
 
     @model_validator(mode="after")
     def _council_only_asc_need(self):
-        if self.asc_need and self.kind != "council":
+        if self.asc_need and self.kind not in ("council", "unitary_council"):
             raise ValueError(f"asc_need is for councils only, not a {self.kind}")
+        if self.nhs_minimum_contribution and self.kind != "icb":
+            raise ValueError(f"nhs_minimum_contribution is paid by an ICB, not a {self.kind}")
+        if self.better_care_grant and self.kind not in ("council", "unitary_council"):
+            raise ValueError(f"better_care_grant is paid to a county or unitary council, not a {self.kind}")
+        if self.dfg and self.kind not in ("council", "unitary_council", "district_council"):
+            raise ValueError(f"dfg goes to councils (passed to districts), not a {self.kind}")
         return self
+
+    @property
+    def pooled(self) -> float:
+        """£m it puts into the fund before any negotiation: existing money and the mandated streams."""
+        return self.existing_pooled + self.nhs_minimum_contribution + self.better_care_grant + self.dfg
 
     @property
     def headroom(self) -> float:
@@ -166,10 +195,9 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self):
-        kinds = [o.kind for o in self.organisations.values()]
-        for needed in ("ccg", "council"):
-            if needed not in kinds:
-                raise ValueError(f"an area needs at least one {needed}")
+        from negotiation.rules.checks import check_rule_set
+
+        check_rule_set(self)
         for i, rel in enumerate(self.relationships):
             for end in (rel.a, rel.b):
                 if end not in self.organisations:
@@ -186,7 +214,15 @@ class Scenario(_Strict):
 
     @property
     def existing_pooled(self) -> float:
-        return sum(o.existing_pooled for o in self.organisations.values())
+        """£m in the fund before negotiation: existing pooled money and (2023/24 on) the mandated streams."""
+        return sum(o.pooled for o in self.organisations.values())
+
+    @property
+    def rule_set(self):
+        """The policy year's rules (:mod:`negotiation.rules`)."""
+        from negotiation.rules import rule_set
+
+        return rule_set(self.rules.policy)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -306,9 +342,15 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
     e.g. ``{"organisations.oxfordshire_ccg.budget": 700}``.
     """
     raw = read_raw(path)
+    if "boards" in raw:
+        raise ScenarioError(str(path), "boards", MULTI_BOARD)
     if overrides:
         raw = apply_overrides(raw, overrides, str(path))
     return scenario_from_dict(raw, str(path))
+
+
+MULTI_BOARD = ("a multi-board scenario ([boards.<id>]): `negotiation run`, `explain`, `sweep` and `compare` take it; "
+               "from Python use negotiation.boards.load_area and run_area")
 
 
 _LOADED: dict[tuple, Scenario] = {}

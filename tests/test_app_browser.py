@@ -96,13 +96,13 @@ def test_page_loads_without_console_errors(page):
 
 
 def test_oxfordshire_runs_to_its_verdict_with_reasons(page):
-    # Under the corrected performance-payment rule Oxfordshire's base figures sign an approvable plan
-    # (README: "What the corrected rules changed").
+    # Oxfordshire's base figures sign a plan that fails assurance: no target is both at the national 3.5%
+    # and credible (README: "What the credibility condition changed").
     page.get_by_role("button", name="Step").click()
     page.get_by_text("Round 1", exact=False).first.wait_for()
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)
-    assert "Approved" in banner(page).inner_text()
+    banner(page).get_by_text("is not credible").wait_for(timeout=30_000)
+    assert "Not approved" in banner(page).inner_text()
     page.screenshot(path=str(SHOTS / "02-oxfordshire-verdict.png"), full_page=True)
     assert page.console_errors == []
 
@@ -121,7 +121,7 @@ def test_northamptonshire_deadlocks_with_blockers_named(page):
 
 def test_moving_a_slider_changes_the_outcome(page):
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)  # approved
+    banner(page).get_by_text("credible target").wait_for(timeout=30_000)  # not approved: no 3.5% target is credible
     page.get_by_text("Oxfordshire County Council", exact=True).first.click()  # open its sliders
     slider = page.locator(".v-input", has_text="social-care need").locator("[role=slider]").first
     slider.focus()
@@ -147,7 +147,7 @@ def test_moving_a_slider_changes_the_outcome(page):
 def test_play_runs_rounds_until_the_verdict(page):
     page.get_by_role("button", name="Play", exact=True).click()
     page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
-    banner(page).get_by_text("meets every national condition").wait_for(timeout=60_000)  # approved
+    banner(page).get_by_text("credible target").wait_for(timeout=60_000)  # not approved: no 3.5% target is credible
     page.locator(".round-log").get_by_text("Round 6").wait_for(timeout=30_000)
     assert page.console_errors == []
 
@@ -214,7 +214,7 @@ def test_main_view_screenshots_and_access(page):
     from .test_room_browser import axe_serious
 
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("Approved").wait_for(timeout=30_000)
+    banner(page).get_by_text("Not approved").wait_for(timeout=30_000)
     assert axe_serious(page) == []
     for label, (w, h) in {"1280x720": (1280, 720), "1920x1080": (1920, 1080), "390x844": (390, 844)}.items():
         page.set_viewport_size({"width": w, "height": h})
@@ -254,7 +254,7 @@ def test_each_browser_session_has_its_own_negotiation(page, browser, server):
     other.goto(server)
     other.get_by_role("button", name="Step").wait_for(timeout=60_000)
     page.get_by_role("button", name="Run to end").click()
-    banner(page).get_by_text("meets every national condition").wait_for(timeout=30_000)  # approved
+    banner(page).get_by_text("credible target").wait_for(timeout=30_000)  # not approved: no 3.5% target is credible
     other.wait_for_timeout(500)
     assert "Negotiating: round 0" in banner(other).inner_text()
     other_context.close()

@@ -103,6 +103,11 @@ def test_cli_json_and_saved_files(toy, tmp_path):
     assert {p["outcome"] for p in data["probabilities"]} == {"approved", "not_approved", "deadlock"}
     assert {"outcome", "key", "label", "S1", "S1_conf", "ST", "ST_conf"} <= set(data["indices"][0])
     assert data["most_likely"] in ("approved", "deadlock") and "A Council" in data["summary"]
+    eff = data["efficiency"]  # among signed runs: how much of the zone's largest total gain the agreement takes
+    assert eff["available"] and eff["signed_runs"] > 0
+    assert 0.0 <= eff["efficiency_p10"] <= eff["efficiency_median"] <= eff["efficiency_p90"] <= 1.0
+    assert 0.0 <= eff["on_frontier_share"] <= 1.0
+    assert data["efficiency_sentence"].startswith(f"Among the {eff['signed_runs']:,} signed runs")
     for name in ("assessment.json", "indices.csv", "probabilities.csv", "runs/sweep.json"):
         assert (tmp_path / "out" / name).exists()
 
@@ -112,6 +117,7 @@ def test_cli_morris_screen_prints_tables(toy, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "How often each outcome happens" in done.stdout and "Morris" in done.stdout
     assert "A Council's social-care need" in done.stdout
+    assert "signed runs, efficiency" in done.stdout and "Pareto frontier in" in done.stdout
 
 
 @pytest.mark.parametrize("args, problem", [

@@ -50,10 +50,11 @@ FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "0"))
 CASE_SECONDS = float(os.environ.get("FUZZ_CASE_SECONDS", "5"))
 CASE_MEMORY_KB = 256 * 1024  # extra peak resident memory one case may take
 SHIPPED = [OXFORDSHIRE, NORTHAMPTONSHIRE, BASELINE]
-OUTCOMES = {"approved", "not_approved", "deadlock"}
+OUTCOMES = {"approved", "approved_with_conditions", "not_approved", "deadlock", "arbitrated"}
 # Cross-field checks name no single field (or only the section): accepted for any mutation.
 CROSS_CHECKS = ("an area needs at least one", "names unknown organisation", "to itself", "exceeds max_reduction",
-                "more than twice this year", "councils only")
+                "more than twice this year", "councils only", "is not part of", "needs its county council",
+                "has no district councils", "needs rules.", "needs activity.", "section 151 officer")
 STATS = {"cases": 0, "exit_0": 0, "exit_2": 0, "seconds": 0.0, "slowest": 0.0}
 
 

@@ -48,8 +48,9 @@ def test_notebook_runs_a_scenario_a_sweep_a_comparison_and_the_app():
     code = [c for c in nb.cells if c.cell_type == "code"]
     shown = [_outputs(c) for c in code]
     result = next(s for s, c in zip(shown, code) if c.source.startswith("result = run_scenario"))
-    # Oxfordshire's base figures are approved under the corrected rules (README: "What the corrected rules changed").
-    assert "Approved" in result and "<table>" in result and "meets every national condition" in result
+    # Oxfordshire's base figures are not approved: no target is both at 3.5% and credible (README: "What the
+    # credibility condition changed").
+    assert "Not approved" in result and "<table>" in result and "credible_target" in result
     sweep = next(s for s, c in zip(shown, code) if "run_sweep(" in c.source)
     assert "not_approved" in sweep and "600" in sweep
     comparison = next(s for s, c in zip(shown, code) if "compare(" in c.source)

@@ -13,6 +13,7 @@ from .session import Snapshot
 
 BANNER_COLOURS = {  # (background, text): contrast at least 4.5:1 (the amber once had white text at 1.97:1)
     "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"), "deadlock": ("#b71c1c", "#ffffff"),
+    "approved_with_conditions": ("#1b5e20", "#ffffff"), "arbitrated": ("#4a148c", "#ffffff"),  # issue 8 verdicts
     None: ("#37474f", "#ffffff"),
 }
 

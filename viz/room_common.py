@@ -36,7 +36,8 @@ def banner_text(room: Room) -> tuple[str, list[str]]:
     if m.outcome is None:
         return status_line(room), []
     o = m.outcome
-    text = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock"}[o.outcome]
+    text = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock",
+            "approved_with_conditions": "Approved with conditions", "arbitrated": "Plan imposed by an arbiter"}[o.outcome]
     if o.outcome == "not_approved":
         text += ": failed " + ", ".join(c.replace("_", " ") for c in o.failed_conditions)
     if o.outcome == "deadlock":

@@ -25,7 +25,9 @@ STRATEGY_CHOICES = ["boulware", "linear", "conceder", "hardliner", "tit_for_tat"
 def shipped() -> dict[str, Path]:
     """Shipped scenarios by display name, Oxfordshire first (the default)."""
     paths = sorted(SCENARIOS.glob("*.toml"), key=lambda p: (not p.name.startswith("oxfordshire"), p.name))
-    return {read_raw(p)["scenario"]["name"]: p for p in paths}
+    raws = {p: read_raw(p) for p in paths}
+    # Multi-board files ([boards.<id>]) are left out until the app has a view per board (issue 8).
+    return {raw["scenario"]["name"]: p for p, raw in raws.items() if "boards" not in raw}
 
 
 def raw_from_upload(name: str, data: bytes, size: int | None = None) -> dict:
@@ -80,6 +82,8 @@ def knobs(raw: dict) -> list[Knob]:
         Knob("rules.mret_rate", "Marginal rate of the emergency tariff",
              *_around(mret, 0.05, mret, 1.0 - mret, floor=0.05), 0.05),  # the scenario refuses a rate of 0
     ]
+    if value_at(raw, "rules.policy", "bcf_2015_16") != "bcf_2015_16":
+        out = []  # no national target and no MRET after 2015/16 (issue 8): the rule set refuses both fields
     for org_id, org in raw["organisations"].items():
         name = org.get("name", org_id)
         budget = float(org.get("budget", 0))
@@ -89,7 +93,7 @@ def knobs(raw: dict) -> list[Knob]:
         saving = float(org.get("savings_obligation", 0))
         out.append(Knob(f"organisations.{org_id}.savings_obligation", f"{name}: savings obligation (£m)",
                         *_around(saving, 0.5, saving, max(10.0, saving)), 0.5))
-        if org.get("kind") == "council":
+        if org.get("kind") in ("council", "unitary_council"):
             need = float(org.get("asc_need", 0))
             out.append(Knob(f"organisations.{org_id}.asc_need", f"{name}: social-care need (£m)",
                             *_around(need, 0.5, need, max(20.0 - need, need)), 0.5))
@@ -113,7 +117,8 @@ class Snapshot:
     log: list[dict] = field(default_factory=list)
 
 
-BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock"}
+BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "Deadlock",
+           "approved_with_conditions": "Approved with conditions", "arbitrated": "Plan imposed by an arbiter"}
 
 
 def snapshot(model: NegotiationModel) -> Snapshot:
@@ -152,7 +157,11 @@ def snapshot(model: NegotiationModel) -> Snapshot:
 
 def explain_rows(scenario: Scenario) -> list[tuple[str, str]]:
     figures = explain(scenario)
+    if "rule_set" in figures:  # 2023/24 on: the streams and the social-care uplift (issue 8)
+        from negotiation.rules.explain_pooled import LABELS as labels
+    else:
+        labels = LABELS
     return [
         (label, f"{figures[key]:.1%}" if unit == "pct" else f"£{figures[key]:.1f}m")
-        for key, (label, unit) in LABELS.items()
+        for key, (label, unit) in labels.items()
     ]

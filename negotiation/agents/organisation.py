@@ -76,7 +76,7 @@ class OrganisationAgent(mesa.Agent):
         return response
 
     def record(self, plan: int, response: Response) -> None:
-        self.offer = self.model.evaluation.rows.contributions[plan][self.index]
+        self.offer = float(self.model.evaluation.space.contributions[plan, self.index])
         self.utility = response.utility
         self.received.append(response.utility)
         self.accepted = response.accepted

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from negotiation.batch.rows import run_row
+from negotiation.batch.rows import run_rows
 from negotiation.errors import SweepError
-from negotiation.scenario import Scenario, load_scenario
+from negotiation.scenario import Scenario
 
-OUTCOMES = ("approved", "not_approved", "deadlock")
+OUTCOMES = ("approved", "not_approved", "deadlock")  # shares every table has; the ones below when they happen
+LATER_OUTCOMES = ("approved_with_conditions", "arbitrated")  # rule sets from 2023/24; the arbitration protocol
+NEW_KINDS = {"icb", "unitary_council", "district_council"}
 
 
 def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -32,10 +34,24 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def _runs(scenario: Scenario, seeds: int) -> pd.DataFrame:
     """One tidy row per seed (the sweep's rows), plus what each kind of organisation paid in."""
-    runs = pd.DataFrame([{"seed": seed, **run_row(scenario, seed)} for seed in range(seeds)])
+    runs = pd.DataFrame([{"seed": seed, **row} for seed, row in zip(range(seeds), run_rows(scenario, list(range(seeds))))])
     for kind in {o.kind for o in scenario.organisations.values()}:
         ids = [org_id for org_id, o in scenario.organisations.items() if o.kind == kind]
         runs[f"burden.{kind}"] = runs[[f"contribution.{org_id}" for org_id in ids]].sum(axis=1)
+    return runs
+
+
+def _area_runs(area, seeds: int) -> pd.DataFrame:
+    """A multi-board file: one row per seed for the whole area (negotiation.boards.rows), burden by kind."""
+    from negotiation.boards.rows import area_row
+
+    runs = pd.DataFrame([{"seed": seed, **area_row(area, seed)} for seed in range(seeds)])
+    kinds: dict[str, set[str]] = {}
+    for s in area.boards.values():
+        for org_id, o in s.organisations.items():
+            kinds.setdefault(o.kind, set()).add(org_id)
+    for kind, ids in kinds.items():
+        runs[f"burden.{kind}"] = runs[[f"contribution.{org_id}" for org_id in sorted(ids)]].sum(axis=1)
     return runs
 
 
@@ -43,10 +59,14 @@ def compare(paths: list[str | Path], seeds: int = 100) -> pd.DataFrame:
     """One row per scenario; shares are of ``seeds`` runs, money in £m per year (signed plans only)."""
     table = []
     for path in paths:
-        scenario = load_scenario(path)
-        runs = _runs(scenario, seeds)
-        row = {"scenario": scenario.scenario.name, "file": str(path), "runs": len(runs)}
-        for outcome in OUTCOMES:
+        from negotiation.boards.rows import validate_raw
+        from negotiation.scenario import read_raw
+
+        loaded = validate_raw(read_raw(path), str(path))  # a multi-board file runs as a whole area per seed
+        runs = _runs(loaded, seeds) if isinstance(loaded, Scenario) else _area_runs(loaded, seeds)
+        name = loaded.scenario.name if isinstance(loaded, Scenario) else loaded.name
+        row = {"scenario": name, "file": str(path), "runs": len(runs)}
+        for outcome in OUTCOMES + tuple(o for o in LATER_OUTCOMES if (runs.outcome == o).any()):
             k = int((runs.outcome == outcome).sum())
             low, high = wilson(k, len(runs))
             row[f"{outcome}_share"] = k / len(runs)
@@ -54,7 +74,8 @@ def compare(paths: list[str | Path], seeds: int = 100) -> pd.DataFrame:
         signed = runs[runs.signed_off]
         row["median_rounds_to_sign_off"] = float(signed.rounds.median()) if len(signed) else float("nan")
         row["median_fund_total"] = float(signed.fund_total.median()) if len(signed) else float("nan")
-        for kind in ("ccg", "council", "acute_trust", "community_trust"):
+        for kind in ("ccg", "council", "acute_trust", "community_trust", *sorted(NEW_KINDS & set(
+                c.removeprefix("burden.") for c in runs.columns if c.startswith("burden.")))):
             col = f"burden.{kind}"
             row[f"mean_contribution_{kind}"] = (
                 float(signed[col].mean()) if col in signed and len(signed) else float("nan")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from negotiation.batch.compare import OUTCOMES
+from negotiation.batch.efficiency import efficiency_sentence, efficiency_summary
 from negotiation.batch.store import SweepStore
 from negotiation.errors import SweepError
 
@@ -38,6 +39,7 @@ FIELD_LABELS = {
     "achievable_reduction": "achievable admissions reduction",
     "admissions_this_year": "admissions this year",
     "protocol": "protocol",
+    "credibility_tolerance": "credibility tolerance (cut on last year)",
 }
 COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828"}
 
@@ -211,6 +213,25 @@ def plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str):
     return fig
 
 
+def plot_efficiency(rows: pd.DataFrame):
+    """Histogram of efficiency among signed runs, by outcome (a matplotlib Figure; no global state touched)."""
+    Figure = _need("matplotlib.figure").Figure
+    fig = Figure(figsize=(6, 3.4))
+    ax = fig.subplots()
+    signed = rows[rows.signed_off.astype(bool)]
+    bins = np.linspace(0.0, 1.0, 21)
+    for outcome in ("approved", "not_approved"):
+        values = signed.loc[signed.outcome.eq(outcome), "efficiency"].dropna().to_numpy(dtype=float)
+        if len(values):
+            ax.hist(values, bins=bins, color=COLOURS[outcome], alpha=0.8, label=outcome.replace("_", " "))
+    ax.set_xlabel("efficiency: share of the zone of agreement's largest total gain")
+    ax.set_ylabel("signed runs")
+    ax.set_xlim(0, 1)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = None) -> dict:
     """What a sweep shows, as data and figures (nothing written): for notebooks and :func:`build_report`.
 
@@ -245,7 +266,11 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
         "heatmap": None,
         "heatmap_axes": None,
         "figures": {},
+        "efficiency": efficiency_summary(rows),
     }
+    findings["efficiency_sentence"] = efficiency_sentence(findings["efficiency"])
+    if findings["efficiency"].get("efficiency_median") is not None:
+        findings["figures"]["efficiency"] = plot_efficiency(rows)
     for i, key in enumerate(keys):
         rates = outcome_rates(rows, key)
         findings["rates"][key] = rates
@@ -286,6 +311,9 @@ def build_report(
             + ", ".join(f"{o.replace('_', ' ')}: {findings['overall'][o]:.0%}" for o in OUTCOMES)
             + f" of {len(findings['rows'])} runs ({findings['rows'].seed.nunique()} seeds per setting).</p>",
             f"<h2>What drives deadlock</h2><p class='finding'>{html.escape(findings['deadlock_sentence'])}</p>",
+            f"<h2>How good are the agreements?</h2><p>{html.escape(findings['efficiency_sentence'])}</p>"
+            + (f"<img src='{html.escape(stem.name)}_efficiency.png' alt='efficiency of signed plans'>"
+               if "efficiency" in findings["figures"] else ""),
         ]
         if findings["heatmap_axes"]:
             hx, hy = findings["heatmap_axes"]

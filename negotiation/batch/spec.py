@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from negotiation.boards.rows import area_columns, validate_raw
 from negotiation.errors import SweepError
-from negotiation.scenario import ScenarioError, apply_overrides, get_path, parse_value, scenario_from_dict
+from negotiation.scenario import ScenarioError, apply_overrides, get_path, parse_value
 
 LHS_SEED = 20141027  # fixed: a Latin hypercube design must be the same every time the command is run
 # Limits, checked before anything is built or run (the README documents them). Every setting is
@@ -102,7 +103,9 @@ class SweepSpec:
         fields += [pa.field(v.key, pa.int64() if v.integer else pa.float64()) for v in self.vary]
         fields += [pa.field(c.key, _option_type(c.key, c.options)) for c in self.choose]
         fields += [pa.field(name, kind) for name, kind in FIXED_COLUMNS]
-        for org_id in self.raw.get("organisations", {}):
+        orgs, boards = area_columns(self.raw) if "boards" in self.raw else (list(self.raw.get("organisations", {})), [])
+        fields += [pa.field(f"outcome.{board}", pa.string()) for board in boards]  # multi-board files only
+        for org_id in orgs:
             fields += [pa.field(f"contribution.{org_id}", pa.float64()), pa.field(f"utility.{org_id}", pa.float64())]
         return pa.schema(fields)
 
@@ -121,6 +124,8 @@ FIXED_COLUMNS = (
     ("fund_total", pa.float64()),
     ("blockers", pa.string()),
     ("failed_conditions", pa.string()),
+    ("efficiency", pa.float64()),  # rows.analysis_columns: share of the zone's utilitarian maximum, NaN if none
+    ("distance_to_frontier", pa.float64()),  # £m to the zone's Pareto frontier, NaN if none
 )
 
 
@@ -175,7 +180,7 @@ def check_points(spec: SweepSpec) -> None:
     achievable reduction above the maximum) is refused before a part is written."""
     for point in spec.points:
         try:
-            scenario_from_dict(apply_overrides(spec.raw, point, spec.scenario_path), spec.scenario_path)
+            validate_raw(apply_overrides(spec.raw, point, spec.scenario_path), spec.scenario_path)
         except ScenarioError as exc:
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
             raise SweepError(f"the setting {shown} is not a valid scenario: {exc}") from None
@@ -217,7 +222,7 @@ def parse_choose(text: str) -> tuple[str, tuple]:
 
 def _check_key(raw: dict, key: str, value: Any, source: str) -> None:
     try:
-        scenario_from_dict(apply_overrides(raw, {key: value}, source), source)
+        validate_raw(apply_overrides(raw, {key: value}, source), source)
     except ScenarioError as exc:
         raise SweepError(f"{exc}") from None
 

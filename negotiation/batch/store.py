@@ -91,6 +91,15 @@ class SweepStore:
                         f"{self.out}: holds a different sweep (see {definition}); use a new --out folder "
                         "or run the original command to resume it"
                     )
+                if saved.get("schema") and saved["schema"] != schema_to_json(spec.schema()):
+                    # Written by a version whose rows have other columns (e.g. before efficiency and
+                    # distance_to_frontier): mixing the two would make parts that no longer read as one table.
+                    new = sorted({n for n, _ in schema_to_json(spec.schema())} - {n for n, _ in saved["schema"]})
+                    lacking = ", ".join(new) if new else "columns this version writes"
+                    raise SweepError(
+                        f"{self.out}: was written by an older version whose rows lack {lacking}; its finished "
+                        "rows still load (load_sweep, report), but to resume or rerun it use a new --out folder"
+                    )
             elif self.out.exists() and any(
                 p.name != LOCK and not (p.name == PARTS and p.is_dir() and not any(p.iterdir()))
                 for p in self.out.iterdir()

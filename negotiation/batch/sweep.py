@@ -22,8 +22,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from negotiation.batch.backends import BACKENDS, BackendError
 from negotiation.batch.spec import SweepSpec, build_spec, check_points
 from negotiation.batch.store import SweepStore
+from negotiation.boards.rows import validate_raw
 from negotiation.errors import SweepError
-from negotiation.scenario import read_raw, scenario_from_dict
+from negotiation.scenario import read_raw
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, 
                points=None):
     """The sweep's design, every setting validated: nothing has run or been written yet."""
     raw = read_raw(scenario)
-    scenario_from_dict(raw, str(scenario))  # the base scenario must be valid before anything runs
+    validate_raw(raw, str(scenario))  # the base scenario (one board or several) must be valid before anything runs
     spec = build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size, points)
     check_points(spec)
     return spec

@@ -22,19 +22,11 @@ import numpy as np
 
 from negotiation.domain import tariff
 from negotiation.domain.plan import PlanSpace, realised_cut, shares
+from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
 
-CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target")
+CONDITIONS = ("minimum_fund", "asc_protection", "admissions_target", "credible_target")
 EPS = 1e-9
-
-
-@dataclass(frozen=True, slots=True)
-class Rows:
-    utility: list[list[float]]
-    duty_gap: list[list[float]]
-    reservation: list[float]
-    money: list[list[float]]
-    contributions: list[list[float]]  # [plan][organisation], £m
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,21 +43,18 @@ class Evaluation:
     required_cut: np.ndarray  # (plans,) share the target demands
     p4p_loss: np.ndarray  # (plans,) £m of performance payment not earned (it pays for the excess admissions)
     p4p_flows: np.ndarray  # (orgs, plans) £m each organisation gains (+) or pays (−) through it; columns sum to 0
+    conditions: tuple[str, ...] = CONDITIONS  # the rule set's assurance checks, one per column of ``failed``
+    blocking: tuple[bool, ...] = ()  # per check: failing it means not approved (else approved with conditions)
     proposal_cache: dict = field(default_factory=dict, repr=False)  # see protocol.proposing
     response_cache: dict = field(default_factory=dict, repr=False)  # see protocol.responding
     memo: dict = field(default_factory=dict, repr=False)  # derived figures, e.g. the Pareto frontier (analysis)
 
-    @cached_property
-    def rows(self) -> Rows:
-        """The same figures as Python lists: a round reads single values, which lists serve fastest."""
-        return Rows(
-            self.utility.tolist(), self.duty_gap.tolist(), self.reservation.tolist(), self.money.tolist(),
-            self.space.contributions.tolist(),
-        )
-
     @property
     def approvable(self) -> np.ndarray:
-        return ~self.failed.any(axis=1)
+        """Plans that pass assurance (perhaps with conditions): no check whose failure means not approved fails."""
+        if not self.blocking or all(self.blocking):
+            return ~self.failed.any(axis=1)
+        return ~self.failed[:, np.array(self.blocking)].any(axis=1)
 
     @cached_property
     def zone_of_agreement(self) -> np.ndarray:
@@ -74,23 +63,95 @@ class Evaluation:
 
 
 def assess(space: PlanSpace, s: Scenario) -> np.ndarray:
-    """National conditions each plan fails (DESIGN.md §4 'assurance'), as a (plans, 3) mask."""
+    """National conditions each plan fails (DESIGN.md §4 'assurance'), as a (plans, len(CONDITIONS)) mask.
+
+    Assurance judged a plan's level (fund, social-care protection, the 3.5% target) and whether its
+    admissions target was credible: NHS England trusted £55m of the £731m of savings the April 2014 plans
+    promised, and Oxfordshire's plan was rejected as unrealistic (research §2, seed B). ``credible_target``
+    fails a plan whose target (a cut on last year) exceeds the cut on last year its own schemes achieve by
+    more than ``rules.credibility_tolerance``.
+    """
     return np.column_stack(
         [
             space.fund_total < s.rules.minimum_fund - EPS,
             space.asc_protection < s.rules.asc_protection_min - EPS,
             space.admissions_target < s.rules.national_admissions_target - EPS,
+            space.admissions_target - achieved_target(s, space.community_schemes) > s.rules.credibility_tolerance + EPS,
         ]
     )
+
+
+def achieved_target(s: Scenario, schemes) -> np.ndarray:
+    """The cut on last year (fraction) that the realised cut on this year's activity amounts to: 1 − (1 + g)(1 − r)."""
+    g = tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
+    return 1.0 - (1.0 + g) * (1.0 - realised_cut(s, schemes))
+PIECE = 16_384  # plans valued at a time: temporaries stay in cache and peak memory near the results' own
 
 
 def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     """What each plan is worth to each organisation, its duty gaps and the conditions it fails (row by row).
 
-    Each plan's figures depend on that plan alone, so a refined space is valued in pieces and joined.
+    Each plan's figures depend on that plan alone, so a refined space is valued in pieces and joined, and a
+    large one is valued :data:`PIECE` plans at a time into arrays allocated once (the same figures, bit for bit,
+    with memory no more than the results plus one piece's temporaries).
     """
+    n = len(space)
+    if n <= PIECE:
+        return _value_piece(s, space)
+    first = _value_piece(s, space.part(slice(0, PIECE)))
+    out = {}
+    for key, a in first.items():
+        if key == "reservation":
+            out[key] = a
+        elif a.ndim == 2 and key != "failed":
+            out[key] = np.empty((a.shape[0], n), dtype=a.dtype)
+            out[key][:, :PIECE] = a
+        else:
+            out[key] = np.empty((n, *a.shape[1:]), dtype=a.dtype)
+            out[key][:PIECE] = a
+    for start in range(PIECE, n, PIECE):
+        rows = slice(start, min(start + PIECE, n))
+        for key, a in _value_piece(s, space.part(rows)).items():
+            if key == "reservation":
+                continue
+            if a.ndim == 2 and key != "failed":
+                out[key][:, rows] = a
+            else:
+                out[key][rows] = a
+    return out
+
+
+_FIGURES: tuple = (None, None)  # (scenario, its organisations' figures): the last scenario valued
+
+
+def _figures(s: Scenario) -> dict[str, np.ndarray]:
+    """Each organisation's figures and shares that every piece of a scenario's plan space reads (made once)."""
+    global _FIGURES
+    last = _FIGURES  # one read: another thread may replace the pair (a tuple, swapped whole) meanwhile
+    if last[0] is s:
+        return last[1]
     orgs = list(s.organisations.values())
-    kinds = np.array([o.kind for o in orgs])
+    kinds = np.array([role_kind(o.kind) for o in orgs])  # a unitary council holds social care as a county does
+    activity = np.array([o.activity_share for o in orgs])
+    f = {
+        "ccg_w": shares(np.array([o.budget for o in orgs]), kinds == "ccg"),
+        "council_w": shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council"),
+        "acute_w": shares(activity, kinds == "acute_trust") if (kinds == "acute_trust").any() else np.zeros(len(orgs)),
+        "community_w": (shares(activity, kinds == "community_trust") if (kinds == "community_trust").any()
+                        else np.zeros(len(orgs))),
+        "intervention": np.array([o.intervention_cost for o in orgs]),
+        "headroom": np.array([max(0.0, o.headroom) for o in orgs]),
+        "need": np.array([o.asc_need for o in orgs]),
+        "may_breach": np.array([o.breach_duty for o in orgs]),
+    }
+    for a in f.values():
+        a.setflags(write=False)
+    _FIGURES = (s, f)  # holding the scenario keeps its id from being reused while this is kept
+    return f
+
+
+def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
+    f = _figures(s)
     act, rules = s.activity, s.rules
     n0, price, m = act.admissions_this_year, act.tariff, rules.mret_rate
     g = tariff.growth(act.admissions_last_year, act.admissions_this_year)
@@ -114,13 +175,7 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         back = np.where(new_money[:, None] > 0, space.contributions / new_money[:, None], 0.0)
     returned = back * (remainder * (1.0 - rules.pooling_friction))[:, None]  # (plans, orgs)
 
-    budgets = np.array([o.budget for o in orgs])
-    ccg_w = shares(budgets, kinds == "ccg")
-    council_w = shares(np.array([o.asc_need or o.budget for o in orgs]), kinds == "council")
-    activity = np.array([o.activity_share for o in orgs])
-    acute_w = shares(activity, kinds == "acute_trust") if (kinds == "acute_trust").any() else np.zeros(len(orgs))
-    community_w = (shares(activity, kinds == "community_trust") if (kinds == "community_trust").any()
-                   else np.zeros(len(orgs)))
+    ccg_w, council_w, acute_w, community_w = f["ccg_w"], f["council_w"], f["acute_w"], f["community_w"]
     rho, sigma = space.ccg_risk_share, space.trust_risk_share
     if acute_w.any():
         # The pot pays the acute trust full tariff for the excess admissions; the CCGs' contract no longer
@@ -131,7 +186,7 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         to_acute = np.outer(acute_w, (1.0 - sigma) * unearned - relief)  # the trust forgoes the share it absorbs
     else:
         # No acute trust at the table: the money goes to local NHS services as the board agrees (the CCGs').
-        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(orgs), len(unearned)))
+        sigma, relief, to_acute = np.zeros_like(sigma), unearned, np.zeros((len(ccg_w), len(unearned)))
     payers_risk = (1.0 - sigma) * unearned  # what the payers must make good so the pool's services are paid
     # Conservation (columns sum to zero): CCGs are relieved of the contract payments (+relief) and make good
     # their share of the pool, councils theirs, acute trusts are paid for the excess admissions.
@@ -146,15 +201,14 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
 
     failed = assess(space, s)
     approvable = ~failed.any(axis=1)
-    intervention = np.array([o.intervention_cost for o in orgs])
+    intervention = f["intervention"]
     # No deal costs the full intervention; a signed plan that fails assurance a share of it.
     utility = money - np.outer(intervention * rules.unapproved_cost_share, ~approvable)
     reservation = -intervention
 
-    headroom = np.array([max(0.0, o.headroom) for o in orgs])
-    need = np.array([o.asc_need for o in orgs])
+    headroom, need = f["headroom"], f["need"]
     duty_gap = need[:, None] - (money + headroom[:, None])
-    may_breach = np.array([o.breach_duty for o in orgs])
+    may_breach = f["may_breach"]
     within_duty = (duty_gap <= EPS) | may_breach[:, None]
     acceptable = within_duty & (utility >= reservation[:, None] - EPS)
     return {
@@ -162,6 +216,21 @@ def value_plans(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
         "realised_cut": realised, "required_cut": required, "p4p_loss": unearned, "p4p_flows": p4p_flows,
         "reservation": reservation,
     }
+
+
+def valuation_for(s: Scenario):
+    """The valuation of the scenario's rule set: :func:`value_plans` for 2015/16 (MRET and the performance
+    payment); :func:`negotiation.rules.pooled_grants.value_plans_pooled` from 2023/24 (no money at risk)."""
+    from negotiation.rules import valuation
+
+    return valuation(s.rule_set.valuation)
+
+
+def conditions_for(s: Scenario) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """The assurance checks of the scenario's rule set (the ``failed`` mask's columns) and which ones block."""
+    if s.rule_set.valuation == "payment_for_performance":
+        return CONDITIONS, tuple(True for _ in CONDITIONS)
+    return s.rule_set.conditions, s.rule_set.blocking
 
 
 def join(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -201,17 +270,21 @@ def evaluate_uncached(s: Scenario) -> Evaluation:
         required_cut=v["required_cut"],
         p4p_loss=v["p4p_loss"],
         p4p_flows=v["p4p_flows"],
+        conditions=conditions_for(s)[0],
+        blocking=conditions_for(s)[1],
     )
 
 
 _CACHE: dict[str, Evaluation] = {}
+_SIZES: dict[str, int] = {}  # footprint of each cached evaluation, so eviction does not re-measure them
 CACHE_BYTES = 256 * 1024 * 1024  # evaluations kept for reuse across runs, by estimated memory (README: limits)
 
 
 def footprint(ev: Evaluation) -> int:
-    """Estimated bytes an evaluation holds: its arrays and the Python lists a round reads (about 32 bytes a value)."""
-    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows))
-    return arrays + ev.space.nbytes + 4 * 32 * ev.utility.size
+    """Bytes an evaluation holds: its arrays (no Python-list copies of them are kept)."""
+    arrays = sum(a.nbytes for a in (ev.money, ev.utility, ev.duty_gap, ev.acceptable, ev.failed, ev.p4p_flows,
+                                    ev.realised_cut, ev.required_cut, ev.p4p_loss))
+    return arrays + ev.space.nbytes
 
 
 def evaluate(s: Scenario) -> Evaluation:
@@ -224,9 +297,26 @@ def evaluate(s: Scenario) -> Evaluation:
     found = _CACHE.get(key)
     if found is None:
         found = evaluate_uncached(s)
-        size = footprint(found)
-        if size <= CACHE_BYTES:
-            while _CACHE and sum(footprint(e) for e in _CACHE.values()) + size > CACHE_BYTES:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = found
+        keep(key, found)
     return found
+
+
+def _held_by(k: str, e: Evaluation) -> int:
+    """Bytes a cached evaluation holds: its arrays (fixed when kept) and the proposal search's memo
+    (``protocol.proposing``), which grows as runs ask."""
+    return (_SIZES.get(k) or footprint(e)) + e.memo.get("proposer_bytes", 0)
+
+
+def keep(key: str, ev: Evaluation) -> None:
+    """Keep ``ev`` for reuse under ``key``, dropping the oldest until the cache fits in CACHE_BYTES."""
+    size = footprint(ev)
+    if size > CACHE_BYTES:
+        return
+    held = sum(_held_by(k, e) for k, e in _CACHE.items())
+    while _CACHE and held + size > CACHE_BYTES:
+        old = next(iter(_CACHE))
+        held -= _held_by(old, _CACHE[old])
+        _CACHE.pop(old)
+        _SIZES.pop(old, None)
+    _CACHE[key] = ev
+    _SIZES[key] = size

@@ -22,6 +22,7 @@ import numpy as np
 
 from negotiation.domain import tariff
 from negotiation.errors import ScenarioError
+from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
 
 # Columns of the parameter matrix, in order; then one column per CCG and per council (its share of
@@ -91,6 +92,12 @@ class PlanSpace:
             "contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
             "ccg_risk_share", "fund_total", "trust_risk_share", "parameters"))
 
+    def part(self, rows: slice) -> PlanSpace:
+        """The plans in ``rows`` (views, no copies): a large space is valued a piece at a time."""
+        return PlanSpace(ids=self.ids, **{f: getattr(self, f)[rows] for f in (
+            "contributions", "asc_protection", "community_schemes", "acute_support", "admissions_target",
+            "ccg_risk_share", "fund_total", "trust_risk_share", "parameters")})
+
     def plan(self, j: int) -> Plan:
         return Plan(
             contributions={org: float(c) for org, c in zip(self.ids, self.contributions[j])},
@@ -136,7 +143,7 @@ class Layout:
 
 
 def layout(s: Scenario) -> Layout:
-    kinds = np.array([o.kind for o in s.organisations.values()])
+    kinds = np.array([role_kind(o.kind) for o in s.organisations.values()])  # an ICB pays as a CCG did
     return Layout(
         kinds=kinds,
         ccgs=np.flatnonzero(kinds == "ccg"),
@@ -161,13 +168,39 @@ def realised_cut(s: Scenario, schemes) -> np.ndarray:
     return np.minimum(act.max_reduction, act.achievable_reduction + act.reduction_per_scheme * np.asarray(schemes))
 
 
+def commissioner_saving_gbp(s: Scenario, avoided) -> np.ndarray:
+    """£ the commissioner saves (and the acute trust loses in income) when ``avoided`` admissions do not happen.
+
+    2015/16: the piecewise MRET (full tariff below the baseline, ``mret_rate`` above it). Later rule sets have no
+    MRET: the contract pays ``emergency_saving_rate`` of tariff for each admission (the rest is fixed).
+    """
+    act = s.activity
+    if "mret" in s.rule_set.mechanisms:
+        return tariff.commissioner_saving(
+            act.admissions_this_year, avoided, act.baseline_admissions, act.tariff, s.rules.mret_rate
+        )
+    return (s.rules.emergency_saving_rate or 0.0) * act.tariff * np.asarray(avoided, dtype=float)
+
+
+def required_asc_protection(s: Scenario) -> float:
+    """£m of new money the plan must put into adult social care: the 2015/16 minimum, or the rule set's
+    required uplift of last year's NHS contribution to social care (2025/26: 3.9%)."""
+    uplift = s.rule_set.asc_uplift
+    if uplift and s.rules.nhs_asc_contribution_last_year is not None:
+        return uplift * s.rules.nhs_asc_contribution_last_year
+    return s.rules.asc_protection_min
+
+
+def local_goals(s: Scenario) -> bool:
+    """True when the metrics are local goals with no money at risk: the plan's goal is what its schemes achieve."""
+    return not s.rule_set.payment_at_risk
+
+
 def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
     """£m of income the acute trusts lose to the admissions the schemes add, net of the cost they shed (MRET)."""
     act = s.activity
     avoided = (realised_cut(s, schemes) - act.achievable_reduction) * act.admissions_this_year
-    saving = tariff.commissioner_saving(
-        act.admissions_this_year, avoided, act.baseline_admissions, act.tariff, s.rules.mret_rate
-    )
+    saving = commissioner_saving_gbp(s, avoided)
     return np.maximum(0.0, (saving - act.acute_marginal_cost * act.tariff * avoided) / tariff.GBP_PER_M)
 
 
@@ -232,6 +265,17 @@ def _levels(top: float, n: int, extra=()) -> np.ndarray:
     return np.unique(np.round(values, 4))
 
 
+def cartesian(*axes) -> np.ndarray:
+    """Every combination of the axes' values, one per row, the last axis varying fastest (index arithmetic).
+
+    >>> cartesian((1.0, 2.0), (0.0, 5.0)).tolist()
+    [[1.0, 0.0], [1.0, 5.0], [2.0, 0.0], [2.0, 5.0]]
+    """
+    values = [np.asarray(a, dtype=float) for a in axes]
+    index = np.indices([len(v) for v in values]).reshape(len(values), -1)
+    return np.stack([v[i] for v, i in zip(values, index)], axis=1) if len(index[0]) else np.zeros((0, len(values)))
+
+
 def group_splits(s: Scenario, members: np.ndarray) -> np.ndarray:
     """Ways to split a group's new money: pro rata to budget and, if different, to headroom (what each can afford)."""
     orgs = list(s.organisations.values())
@@ -240,7 +284,17 @@ def group_splits(s: Scenario, members: np.ndarray) -> np.ndarray:
     splits = [budget / budget.sum() if budget.sum() > 0 else np.full(len(members), 1.0 / len(members))]
     if len(members) > 1 and room.sum() > 0:
         splits.append(room / room.sum())
-    return np.unique(np.round(np.array(splits), 6), axis=0)
+    return unique_rows(np.round(np.array(splits), 6))
+
+
+def unique_rows(x: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``x`` in lexicographic order: ``np.unique(x, axis=0)``, by a lexsort (faster)."""
+    if len(x) == 0 or x.shape[1] == 0:
+        return x[:1] if x.shape[1] == 0 else x  # rows of no columns are all the same row
+    ordered = x[np.lexsort(x.T[::-1])]
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    return np.ascontiguousarray(ordered[keep])
 
 
 def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
@@ -253,42 +307,66 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     lay = lay or layout(s)
     nat = s.rules.national_admissions_target
     asc_need = sum(o.asc_need for o in s.organisations.values())
-    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
-    a_levels = _levels(a_top, 7, (asc_need, s.rules.asc_protection_min))
+    asc_min = required_asc_protection(s)
+    a_top = max(1.25 * asc_need, 1.5 * asc_min, 1.0)
+    a_levels = _levels(a_top, 7, (asc_need, asc_min))
     s_levels = _levels(scheme_ceiling(s), 4) if lay.has_community else np.array([0.0])
     low, high = target_range(s)
     thetas = (1.0, 0.75, 0.5)
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
-    rows = []
     lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
+    blocks = []
+    templates: dict = {}
     for sch in s_levels:
         met = float(np.clip(met_target(s, sch), low, high))
-        taus = {met, nat, high, np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP}
+        taus = np.array(sorted({met, nat, high, float(np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP)}))
         # Every half-point target from the one met to the top of the range, in one cross-section of the
         # other parameters (the CCGs pay three quarters of the new money, risk shared equally).
-        for tau in lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]:
-            if not any(abs(tau - t) < 1e-9 for t in taus):
-                for top in (0.0, 1.0):
-                    rows.append((sch, 0.0, float(tau), 0.5, 0.0, 0.75, top))
+        between = lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]
+        between = between[(np.abs(between[:, None] - taus[None, :]) >= 1e-9).all(axis=1)]
+        cross = cartesian(between, (0.0, 1.0))
+        blocks.append(np.column_stack([np.full(len(cross), sch), np.zeros(len(cross)), cross[:, 0],
+                                       np.full(len(cross), 0.5), np.zeros(len(cross)), np.full(len(cross), 0.75),
+                                       cross[:, 1]]))
         kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
-        for tau in sorted(t for t in taus if t >= met):
-            at_risk = tau > met + 1e-9
-            risk: list[tuple[float, float]] = [(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)]
-            if at_risk and lay.has_acute:
-                risk.append((0.5, 0.5))
-            for kappa in kappas:
-                for rho, sigma in risk:
-                    for theta in thetas:
-                        for top in (0.0, 1.0):
-                            rows.append((sch, kappa, tau, rho, sigma, theta, top))
-    base = np.array(rows)
+        for tau in taus[taus >= met]:
+            combos = _combinations(kappas, bool(tau > met + 1e-9), lay.has_acute, thetas, templates)
+            block = np.empty((len(combos), 7))
+            block[:, 0], block[:, 2] = sch, tau
+            block[:, [1, 3, 4, 5, 6]] = combos
+            blocks.append(block)
+    base = np.concatenate(blocks)
     n_a, n_b = len(a_levels), len(base)
     grid = np.zeros((n_a * n_b, len(PARAMETERS)))
     grid[:, A] = np.repeat(a_levels, n_b)
     grid[:, SCH:] = np.tile(base, (n_a, 1))
-    splits = np.array([np.concatenate([c, k]) for c in ccg_splits for k in council_splits])
+    pair = cartesian(np.arange(len(ccg_splits)), np.arange(len(council_splits))).astype(int)
+    splits = np.concatenate([ccg_splits[pair[:, 0]], council_splits[pair[:, 1]]], axis=1)
     x = np.concatenate([np.repeat(grid, len(splits), axis=0), np.tile(splits, (len(grid), 1))], axis=1)
+    if local_goals(s):  # no money at risk: the goal is what the schemes achieve, and risk shares are moot
+        x[:, TAU] = np.clip(met_target(s, x[:, SCH]), low, high)
+        x[:, RHO], x[:, SIGMA] = 0.5, 0.0
+        x = np.unique(x, axis=0)
     return drop_redundant(s, x, lay)
+
+
+def _combinations(kappas, at_risk: bool, has_acute: bool, thetas, templates: dict) -> np.ndarray:
+    """(acute support, CCG risk, trust risk, CCGs' share, top-up) rows for one target: built once per kind.
+
+    With no payment at risk the risk shares do not matter (one split); at risk, the CCGs carry all, half or
+    none of it, and acute trusts may absorb half.
+    """
+    key = (kappas, at_risk)
+    found = templates.get(key)
+    if found is None:
+        risk = np.array([(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)])
+        if at_risk and has_acute:
+            risk = np.vstack([risk, (0.5, 0.5)])
+        idx = cartesian(np.arange(len(kappas)), np.arange(len(risk)), np.arange(len(thetas)), (0.0, 1.0))
+        r = idx[:, 1].astype(int)
+        found = templates[key] = np.column_stack([np.asarray(kappas)[idx[:, 0].astype(int)], risk[r, 0], risk[r, 1],
+                                                  np.asarray(thetas)[idx[:, 2].astype(int)], idx[:, 3]])
+    return found
 
 
 def drop_redundant(s: Scenario, x: np.ndarray, lay: Layout) -> np.ndarray:

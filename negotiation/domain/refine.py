@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from negotiation.domain.evaluation import join, value_plans
+from negotiation.domain.evaluation import join, valuation_for
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -37,10 +37,13 @@ from negotiation.domain.plan import (
     coarse_parameters,
     concat,
     layout,
+    local_goals,
     met_target,
+    required_asc_protection,
     scheme_ceiling,
     space_from_parameters,
     target_range,
+    unique_rows,
 )
 from negotiation.scenario import Scenario
 
@@ -53,7 +56,7 @@ MAX_PAIRS = 6  # within a group of payers, split moves tried between at most thi
 
 def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
     asc_need = sum(o.asc_need for o in s.organisations.values())
-    a_top = max(1.25 * asc_need, 1.5 * s.rules.asc_protection_min, 1.0)
+    a_top = max(1.25 * asc_need, 1.5 * required_asc_protection(s), 1.0)
     low, high = target_range(s)
     lo = np.zeros(lay.width)
     hi = np.ones(lay.width)
@@ -73,7 +76,7 @@ def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.nd
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
     met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
-    x[:, TAU] = np.maximum(x[:, TAU], met)
+    x[:, TAU] = met if local_goals(s) else np.maximum(x[:, TAU], met)
     nothing_at_risk = x[:, TAU] <= met + 1e-9
     x[nothing_at_risk, RHO] = 0.5
     x[nothing_at_risk, SIGMA] = 0.0
@@ -88,34 +91,42 @@ def _groups(lay: Layout, singletons: bool = False) -> list[np.ndarray]:
     return [cols for cols in (ccg_cols, council_cols) if len(cols) > (0 if singletons else 1)]
 
 
-def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, lo, hi) -> np.ndarray:
-    """Each seed moved one step along each parameter, and along the pairs that trade money for risk."""
-    moves = []
+def move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """The moves :func:`neighbours` makes, as signs and the column whose step each entry takes (-1: a target
+    step): built once per scenario, scaled by the shrinking steps each pass."""
+    signs, source = [], []
+
+    def move(entries):
+        d, src = np.zeros(lay.width), np.full(lay.width, -2)
+        for col, sign, step_of in entries:
+            d[col], src[col] = sign, step_of
+        signs.append(d)
+        source.append(src)
+
     for p in (A, SCH, KAPPA, RHO, SIGMA, THETA):
         if hi[p] > lo[p]:
             for sign in (1.0, -1.0):
-                d = np.zeros(lay.width)
-                d[p] = sign * steps[p]
-                moves.append(d)
+                move([(p, sign, p)])
     for sign in (1.0, -1.0):
-        d = np.zeros(lay.width)
-        d[TAU] = sign * TARGET_STEP
-        moves.append(d)
+        move([(TAU, sign, -1)])
     # Paired moves: more social care paid by the CCGs; more target with the trust absorbing more risk.
     for p, q in ((A, THETA), (TAU, SIGMA), (TAU, RHO), (SCH, KAPPA)):
         for sp in (1.0, -1.0):
             for sq in (1.0, -1.0):
-                d = np.zeros(lay.width)
-                d[p] = sp * (TARGET_STEP if p == TAU else steps[p])
-                d[q] = sq * steps[q]
-                moves.append(d)
+                move([(p, sp, -1 if p == TAU else p), (q, sq, q)])
     for cols in _groups(lay):
         pairs = [(i, j) for i in cols for j in cols if i != j][:MAX_PAIRS * 2]
         for i, j in pairs:
-            d = np.zeros(lay.width)
-            d[i], d[j] = steps[i], -steps[i]
-            moves.append(d)
-    moved = (seeds[:, None, :] + np.array(moves)[None, :, :]).reshape(-1, lay.width)
+            move([(i, 1.0, i), (j, -1.0, i)])
+    return np.array(signs), np.array(source)
+
+
+def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, lo, hi, template=None) -> np.ndarray:
+    """Each seed moved one step along each parameter, and along the pairs that trade money for risk."""
+    signs, source = template if template is not None else move_template(lay, lo, hi)
+    scale = np.concatenate([steps, [0.0, TARGET_STEP]])[source]  # -1: a target step; -2: not moved
+    moves = np.where(source > -2, signs * scale, 0.0)
+    moved = (seeds[:, None, :] + moves[None, :, :]).reshape(-1, lay.width)
     flipped = seeds.copy()
     flipped[:, TOP] = 1.0 - flipped[:, TOP]
     return canonical(s, np.concatenate([moved, flipped]), lay, lo, hi)
@@ -128,24 +139,28 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
     approvable = ~v["failed"].any(axis=1)
     gain = u - d[:, None]
     picked: list[int] = []
-    if zone.any():
+    has_zone = bool(zone.any())
+    if has_zone:
         z = np.flatnonzero(zone)
-        logs = np.log(np.maximum(gain[:, z], 1e-9)).sum(axis=0)
+        gz = gain[:, z]
+        logs = np.log(np.maximum(gz, 1e-9)).sum(axis=0)
         picked += [int(z[i]) for i in np.argsort(-logs, kind="stable")[:4]]
-        best = np.maximum(gain[:, z].max(axis=1), 1e-9)
-        picked.append(int(z[np.argmax((gain[:, z] / best[:, None]).min(axis=0))]))
-        picked.append(int(z[np.argmax(gain[:, z].sum(axis=0))]))
+        best = np.maximum(gz.max(axis=1), 1e-9)
+        picked.append(int(z[np.argmax((gz / best[:, None]).min(axis=0))]))
+        picked.append(int(z[np.argmax(gz.sum(axis=0))]))
         za = np.flatnonzero(zone & approvable)
         if len(za):
             picked.append(int(za[np.argmax(np.log(np.maximum(gain[:, za], 1e-9)).sum(axis=0))]))
-    # How far each plan is from being signable by everyone (£m short of duties and of no deal).
-    short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
-    distance = short.sum(axis=0)
-    if not zone.any():
-        picked += [int(i) for i in np.argsort(distance, kind="stable")[:4]]
-    if not (zone & approvable).any() and approvable.any():
-        ap = np.flatnonzero(approvable)
-        picked += [int(ap[i]) for i in np.argsort(distance[ap], kind="stable")[:2]]
+    approvable_zone = has_zone and bool((zone & approvable).any())
+    if not has_zone or (not approvable_zone and approvable.any()):
+        # How far each plan is from being signable by everyone (£m short of duties and of no deal).
+        short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
+        distance = short.sum(axis=0)
+        if not has_zone:
+            picked += [int(i) for i in np.argsort(distance, kind="stable")[:4]]
+        if not approvable_zone and approvable.any():
+            ap = np.flatnonzero(approvable)
+            picked += [int(ap[i]) for i in np.argsort(distance[ap], kind="stable")[:2]]
     for i in range(min(len(d), MAX_SEEDS)):
         if ok[i].any():
             picked.append(int(np.flatnonzero(ok[i])[np.argmax(u[i, ok[i]])]))
@@ -170,6 +185,7 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     x = coarse_parameters(s, lay)
     check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
     spaces = [space_from_parameters(s, x, lay)]
+    value_plans = valuation_for(s)  # the rule set's mechanism (2015/16: evaluation.value_plans)
     parts = [value_plans(s, spaces[0])]
     may_breach = np.array([o.breach_duty for o in s.organisations.values()])
     seen: set[bytes] = set()
@@ -180,6 +196,7 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     steps[THETA] = 0.125
     steps[len(PARAMETERS):] = 0.1
     rng = np.random.default_rng(0)  # fixed: the space is a function of the scenario alone
+    template = move_template(lay, lo, hi)
     # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
     # of the bests, so nothing already valued is looked at twice.
     pool_x, pool_v = x, parts[0]
@@ -188,23 +205,20 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
         if not picked:
             break
         base_x, base_v = pool_x[picked], _take(pool_v, np.array(picked))
-        candidates = neighbours(s, base_x, steps, lay, lo, hi)
+        candidates = neighbours(s, base_x, steps, lay, lo, hi, template)
         if base_v["acceptable"].all(axis=0).any():  # a zone: search around its best Nash plan in every direction
             directions = rng.standard_normal((RANDOM_MOVES, lay.width)) * steps
             directions[:, TAU] = np.round(rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
             candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
         steps = steps * SHRINK
-        candidates = np.unique(candidates, axis=0)
-        fresh = []
-        for row in candidates:
-            key = row.tobytes()
-            if key not in seen:
-                seen.add(key)
-                fresh.append(row)
-        if not fresh:
+        candidates = unique_rows(candidates)
+        keys = list(candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist())
+        fresh = np.fromiter((k not in seen for k in keys), dtype=bool, count=len(keys))
+        seen.update(keys)  # type: ignore[arg-type]  # a void row's tolist() is bytes
+        if not fresh.any():
             pool_x, pool_v = base_x, base_v
             continue
-        new = np.array(fresh)
+        new = candidates[fresh]
         space = space_from_parameters(s, new, lay)
         spaces.append(space)
         part = value_plans(s, space)

@@ -56,9 +56,17 @@ def propose_as_organisation(
 ) -> int:
     """``aims``: every organisation's aspiration this round (the proposer's own included);
     ``continuation``: what the proposer would hold out for next round (default: its aim now)."""
+    return _pick(organisation_plans(ev, proposer, aims, trust_row, trust_effect, continuation), rng)
+
+
+def organisation_plans(
+    ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
+    continuation: float | None = None,
+) -> np.ndarray:
+    """The equally best plans for this proposer (ascending plan indexes); the tie is drawn by the caller."""
     # The best plans are a pure function of the scenario (hence ``ev``), the proposer and the aims;
     # runs over seeds of one scenario meet the same ones again and again, so they are memoised on the
-    # evaluation (bounded) and only the tie is drawn each time.
+    # evaluation (bounded) and only the tie is drawn each time (the batched engine shares this memo).
     continuation = aims[proposer] if continuation is None else continuation
     key = (proposer, aims, continuation)
     top = ev.proposal_cache.get(key)
@@ -67,31 +75,57 @@ def propose_as_organisation(
         top = _best_for_organisation(ev, proposer, aims[proposer], expected, continuation)
         if len(ev.proposal_cache) < 4096:
             ev.proposal_cache[key] = top
-    return _pick(top, rng)
+    return top
 
 
-def _best_for_organisation(
-    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
-) -> np.ndarray:
+PROPOSER_MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's candidate columns, kept for later rounds
+
+
+def _proposer_view(ev: Evaluation, proposer: int):
+    """The plans a proposer may put and the other parties' figures on them (memoised while small).
+
+    Every round of every run asks the same proposer about the same columns; only the thresholds change.
+    """
+    key = ("proposer", proposer)
+    found = ev.memo.get(key)
+    if found is not None:
+        return found
     u, ok = ev.utility, ev.acceptable
     candidates = np.flatnonzero(ok[proposer])
     if len(candidates) == 0:  # it can sign nothing: put the plan that leaves it least short of its duty
         gap = ev.duty_gap[proposer]
         candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
     others = np.arange(len(ev.ideal)) != proposer
-    sub_u = u[others][:, candidates]
+    found = (candidates, others, u[others][:, candidates], ok[others][:, candidates], u[proposer, candidates],
+             _scale(ev)[others][:, None])
+    held = ev.memo.get("proposer_bytes", 0)
+    size = found[2].nbytes + found[3].nbytes
+    if held + size <= PROPOSER_MEMO_BYTES:
+        ev.memo[key] = found
+        ev.memo["proposer_bytes"] = held + size
+    return found
+
+
+def _best_for_organisation(
+    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
+) -> np.ndarray:
+    candidates, others, sub_u, sub_ok, own, scale = _proposer_view(ev, proposer)
     need = believed[others][:, None]
-    likely = ok[others][:, candidates] & (sub_u >= need - EPS)
-    n_likely = likely.sum(axis=0)
-    slack = np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
-    own = u[proposer, candidates]
+    likely = sub_ok & (sub_u >= need - EPS)
+    n_likely = np.zeros(len(candidates), dtype=np.intp)
+    for row in likely:  # row by row: a boolean sum down the columns is several times slower
+        n_likely += row
+
+    def slack(cols: np.ndarray) -> np.ndarray:  # how comfortably the others clear their thresholds (ties only)
+        return np.clip((sub_u[:, cols] - need) / scale, -1.0, 1.0).sum(axis=0)
+
     passes = n_likely == others.sum()
     if passes.any() and own[passes].max() >= continuation - EPS:
         # A plan is expected to pass and beats waiting: the one best for itself, each other party getting
         # what it is expected to take (then the safest of those).
         best_own = own[passes].max()
-        top = passes & (own >= best_own - 1e-9)
-        return _best(slack[top], candidates[top])
+        cols = np.flatnonzero(passes & (own >= best_own - 1e-9))
+        return _best(slack(cols), candidates[cols])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
     mine = own >= aspiration - EPS
@@ -101,11 +135,17 @@ def _best_for_organisation(
     top = score >= score.max()
     best_own = own[mine][top].max()
     top &= own[mine] >= best_own - 1e-9
-    return _best(slack[mine][top], candidates[mine][top])
+    cols = np.flatnonzero(mine)[top]
+    return _best(slack(cols), candidates[cols])
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
     """The chair's single text: within every duty and no worse than no deal, most satisfied, then the fairest."""
+    return _pick(mediator_plans(ev, demands), rng)
+
+
+def mediator_plans(ev: Evaluation, demands: np.ndarray) -> np.ndarray:
+    """The chair's equally good single texts for these revealed demands (ascending plan indexes)."""
     u = ev.utility
     zone = ev.zone_of_agreement
     if zone.any():
@@ -117,4 +157,4 @@ def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random)
     satisfied = ev.acceptable[:, pool] & (sub >= demands[:, None] - EPS)
     slack = ((sub - demands[:, None]) / _scale(ev)[:, None]).min(axis=0)
     scores = satisfied.sum(axis=0) * 10.0 + np.clip(slack, -5.0, 5.0)
-    return _pick(_best(scores, pool), rng)
+    return _best(scores, pool)

@@ -38,10 +38,9 @@ def respond(
 def _respond(
     ev: Evaluation, org: int, org_id: str, name: str, kind: str, plan: int, aim: float, may_breach: bool
 ) -> Response:
-    rows = ev.rows
-    u = rows.utility[org][plan]
-    gap = rows.duty_gap[org][plan]
-    d = rows.reservation[org]
+    u = float(ev.utility[org, plan])
+    gap = float(ev.duty_gap[org, plan])
+    d = float(ev.reservation[org])
     if gap > EPS and not may_breach:
         what = "its adult social care need" if kind == "council" else "its statutory financial duty"
         reason = f"{name} rejects: the plan would leave it £{gap:.1f}m short of {what}"

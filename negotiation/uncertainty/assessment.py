@@ -7,7 +7,8 @@ Example::
     a.summary          # "Deadlock in ...% of plausible figures (95% interval ...); ...% of the variance ..."
     a.probabilities    # outcome, probability, ci_low, ci_high, points
     a.indices          # outcome, key, label, S1, S1_conf, ST, ST_conf (morris: mu_star, mu_star_conf, sigma)
-    a.rows             # one row per run (the sweep engine's rows)
+    a.rows             # one row per run (the sweep engine's rows, with efficiency and distance_to_frontier)
+    a.efficiency       # among signed runs: median and 10-90% efficiency, share on the Pareto frontier
 
 The runs go through the sweep engine (:func:`negotiation.batch.run_sweep` with
 an explicit design), so they are written to Parquet chunk by chunk, resume
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +54,13 @@ class Assessment:
     summary: str
     out: Path
     resumed: int = 0  # runs found on disk (an earlier, possibly interrupted, run of the same command)
+    efficiency: dict = field(default_factory=dict)  # batch.efficiency.efficiency_summary over the signed runs
+
+    @property
+    def efficiency_sentence(self) -> str:
+        from negotiation.batch.efficiency import efficiency_sentence
+
+        return efficiency_sentence(self.efficiency)
 
     @property
     def most_likely(self) -> str:
@@ -73,6 +81,7 @@ class Assessment:
             "runs": len(self.rows), "most_likely": self.most_likely, "summary": self.summary,
             "probabilities": records(self.probabilities), "indices": records(self.indices),
             "ranges": records(self.ranges), "rows": str(self.out / RUNS),
+            "efficiency": self.efficiency, "efficiency_sentence": self.efficiency_sentence,
         }
 
 
@@ -116,8 +125,10 @@ def assess(
         for r in ranged.ranges.values()
     ])
     text = summary(name, len(ranged.ranges), method, probs, indices, ranged.raw)
+    from negotiation.batch.efficiency import efficiency_summary
+
     result = Assessment(name, ranged.path, ranged.fingerprint, method, samples, seeds, ranges, rows, probs,
-                        indices, text, folder, swept.already_done)
+                        indices, text, folder, swept.already_done, efficiency_summary(rows))
     _save(result)
     return result
 

@@ -142,8 +142,9 @@ def read_ranged(path: str | Path) -> RangedScenario:
     fraction's ``high`` of 1.5 is an error naming the field), so a sample can
     only fail on a combination of figures, which :func:`sampling.check_points` catches.
     """
+    from negotiation.boards.rows import validate_raw as scenario_from_dict  # one board or several
     from negotiation.catalogue import resolve
-    from negotiation.scenario import apply_overrides, read_raw, scenario_from_dict
+    from negotiation.scenario import apply_overrides, read_raw
 
     path = resolve(path)  # a shipped scenario may be named: "oxfordshire_2014"
     source = str(path)

@@ -100,7 +100,8 @@ def draw(ranges: dict[str, Range], method: str = "sobol", samples: int = 32) -> 
 
 def check_points(raw: dict, points: list[dict], source: str) -> None:
     """Every sampled combination must be a valid scenario: catch it before any run, naming the ranges."""
-    from negotiation.scenario import apply_overrides, scenario_from_dict
+    from negotiation.boards.rows import validate_raw as scenario_from_dict  # one board or several
+    from negotiation.scenario import apply_overrides
 
     for point in points:
         try:

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from negotiation.batch.compare import OUTCOMES, wilson
+from negotiation.batch.compare import LATER_OUTCOMES, OUTCOMES, wilson
 from negotiation.uncertainty.sampling import MORRIS_LEVELS, SAMPLE_SEED, Design
 
 # One Wilson interval and one list of outcomes for compare and assess.
@@ -33,7 +33,9 @@ def outcome_shares(rows: pd.DataFrame, n_points: int, seeds: int) -> pd.DataFram
     if len(rows) != n_points * seeds:
         raise ValueError(f"expected {n_points * seeds} runs, found {len(rows)}")
     point = rows.run_id.to_numpy() // seeds
-    table = pd.DataFrame({o: (rows.outcome.to_numpy() == o).astype(float) for o in OUTCOMES})
+    seen = set(rows.outcome)  # the later rule sets' verdicts get a column when they happen (issue 8)
+    outcomes = OUTCOMES + tuple(o for o in LATER_OUTCOMES if o in seen)
+    table = pd.DataFrame({o: (rows.outcome.to_numpy() == o).astype(float) for o in outcomes})
     return table.groupby(point).mean().reindex(range(n_points))
 
 
@@ -48,7 +50,7 @@ def probabilities(shares: pd.DataFrame, independent: np.ndarray) -> pd.DataFrame
     chosen = shares.iloc[independent]
     n = len(chosen)
     table = []
-    for o in OUTCOMES:
+    for o in shares.columns:
         successes = float(chosen[o].sum())
         low, high = wilson(successes, n)
         table.append({"outcome": o, "probability": successes / n, "ci_low": low, "ci_high": high, "points": n})
@@ -64,7 +66,7 @@ def sobol_indices(prob: dict, shares: pd.DataFrame) -> pd.DataFrame:
     from SALib.analyze import sobol as sobol_analyze
 
     table = []
-    for o in OUTCOMES:
+    for o in shares.columns:
         y = shares[o].to_numpy()
         if np.var(y) == 0:
             table += [dict(outcome=o, key=k, S1=np.nan, S1_conf=np.nan, ST=np.nan, ST_conf=np.nan) for k in prob["names"]]
@@ -83,7 +85,7 @@ def morris_indices(prob: dict, design: Design, shares: pd.DataFrame) -> pd.DataF
     from SALib.analyze import morris as morris_analyze
 
     table = []
-    for o in OUTCOMES:
+    for o in shares.columns:
         y = shares[o].to_numpy()
         if np.var(y) == 0:
             table += [dict(outcome=o, key=k, mu_star=np.nan, mu_star_conf=np.nan, sigma=np.nan) for k in prob["names"]]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-OUTCOME_WORDS = {"approved": "approved", "not_approved": "not approved", "deadlock": "deadlock"}
+OUTCOME_WORDS = {"approved": "approved", "not_approved": "not approved", "deadlock": "deadlock",
+                 "approved_with_conditions": "approved with conditions", "arbitrated": "a plan imposed by an arbiter"}
 
 FIELD_WORDS = {
     # rules
@@ -22,6 +23,7 @@ FIELD_WORDS = {
     "trust_effect": "how far trust softens what partners hold out for",
     "pooling_friction": "the value lost on pooled but unspent money",
     "unapproved_cost_share": "the cost of a signed plan that fails assurance",
+    "credibility_tolerance": "how far a credible target may exceed what the plan achieves",
     # activity
     "admissions_last_year": "last year's emergency admissions",
     "admissions_this_year": "this year's emergency admissions",

@@ -1,0 +1,172 @@
+"""Many negotiations of one scenario stepped together: the engine behind ``sweep``, ``assess`` and ``compare``.
+
+:class:`~negotiation.model.NegotiationModel` is the Mesa model a user steps,
+inspects and draws; a sweep needs thousands of runs of the same scenario that
+differ only in their seed. Here every seed of a scenario advances one round at
+a time as rows of arrays: aspirations, thresholds and answers are numpy
+operations over (runs × organisations); each proposer's best plans for a
+round are computed once for every run in the same position (the memo the model
+itself uses), and only the tie between equally good plans is drawn per run, from
+that run's own generator. The randomness is the model's own: the rotation order
+is ``numpy.random.default_rng(seed).permutation`` and ties are drawn by
+``random.Random(seed)``, as ``mesa.Model`` seeds them, in the same order; so
+each run's row is identical to the model's (``tests/test_engine_equivalence.py``).
+
+What it does not know (a strategy added later, a person answering) it leaves to
+the model: :func:`batchable` says whether a scenario can be batched.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from negotiation.domain.evaluation import EPS, Evaluation, evaluate
+from negotiation.engine.aspirations import Aspirations, known
+from negotiation.network import relationships
+from negotiation.protocol.outcome import DEADLOCK, failed_conditions, verdict
+from negotiation.protocol.proposing import mediator_plans, organisation_plans
+from negotiation.scenario import Scenario
+from negotiation.strategies import make_strategy
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How one run ended: what a sweep row is made from."""
+
+    seed: int
+    outcome: str
+    rounds: int
+    plan_index: int | None
+    blockers: tuple[str, ...]
+    failed_conditions: tuple[str, ...]
+
+    @property
+    def signed_off(self) -> bool:
+        return self.plan_index is not None
+
+
+def batchable(scenario: Scenario) -> bool:
+    """Whether the batched engine knows every organisation's strategy, the protocol and the ending (no arbiter)."""
+    if scenario.rules.protocol not in ("rotating", "mediator"):
+        return False
+    if scenario.rules.arbitration != "none":  # an imposed plan after deadlock: the model's protocol.arbitration
+        return False
+    return all(known(make_strategy(o.strategy, o.beta)) for o in scenario.organisations.values())
+
+
+def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
+              evaluation: Evaluation | None = None) -> list[Ending]:
+    """Run every seed of ``scenario`` to its end, together; one :class:`Ending` per seed, in order.
+
+    ``evaluation`` may be given (valued however the caller chose); by default it is the model's own.
+    """
+    ev = evaluation if evaluation is not None else evaluate(scenario)
+    orgs = list(scenario.organisations.values())
+    ids = list(scenario.ids)
+    n, r_count = len(orgs), len(seeds)
+    deadline = rounds or scenario.rules.deadline_rounds
+    te = scenario.rules.trust_effect
+    mediated = scenario.rules.protocol == "mediator"
+    _, trust = relationships(scenario)
+    trust_rows = trust.tolist()
+    chair_trust = np.array([sum(trust_rows[i]) / len(trust_rows) for i in range(n)])
+    reservation = [float(x) for x in ev.reservation]
+    ideal = [float(x) for x in ev.ideal]
+    res_arr = np.array(reservation)
+    may_breach = np.array([o.breach_duty for o in orgs])
+    strategies = [make_strategy(o.strategy, o.beta) for o in orgs]
+    aims = Aspirations(strategies, ideal, reservation, deadline, r_count)
+
+    orders = np.array([np.random.default_rng(seed).permutation(n) for seed in seeds]).reshape(r_count, n)
+    ties = [random.Random(seed) for seed in seeds]
+    demands = np.tile(ev.ideal.astype(float), (r_count, 1))  # what the chair believes each party wants
+    active = np.ones(r_count, dtype=bool)
+    plan = np.zeros(r_count, dtype=np.int64)
+    proposer = np.full(r_count, -1)
+    hard_window: list[np.ndarray] = []  # (runs, n) hard rejections of the last n rounds
+    soft_window: list[np.ndarray] = []
+    endings: list[Ending | None] = [None] * r_count
+    rows_all = np.arange(r_count)
+
+    for round_ in range(1, deadline + 1):
+        live = np.flatnonzero(active)
+        aims.update(round_)
+        current = aims.current
+        if mediated:
+            _mediator_round(ev, demands, live, plan, ties)
+        else:
+            proposer[live] = orders[live, (round_ - 1) % n]
+            _organisation_round(ev, aims, current, trust, te, live, proposer, plan, ties, round_)
+        # Every organisation answers (the proposer signs what it proposes unless it breaks its duty or no deal).
+        if mediated:
+            aim = res_arr + (current - res_arr) * (1.0 - te * chair_trust)
+            own = np.zeros((r_count, n), dtype=bool)
+        else:
+            trust_to = trust[:, proposer].T  # (runs, n): each organisation's trust in the run's proposer
+            own = np.arange(n)[None, :] == proposer[:, None]
+            aim = np.where(own, res_arr, res_arr + (current - res_arr) * (1.0 - te * trust_to))
+        u = ev.utility[:, plan].T  # (runs, n)
+        gap = ev.duty_gap[:, plan].T
+        duty = (gap > EPS) & ~may_breach
+        no_deal = ~duty & (u < res_arr - EPS)
+        holds_out = ~duty & ~no_deal & (u < aim - EPS)
+        rejected = duty | no_deal | holds_out
+        aims.record(u)
+        demands[:] = np.maximum(aim, res_arr)
+        hard_window = (hard_window + [duty | no_deal])[-n:]
+        soft_window = (soft_window + [rejected])[-n:]
+        signed = active & ~rejected.any(axis=1)
+        ending = active & (signed | (round_ >= deadline))
+        for k in rows_all[ending]:
+            endings[k] = _ending(ev, ids, seeds[k], round_, int(plan[k]) if signed[k] else None,
+                                 [w[k] for w in hard_window], [w[k] for w in soft_window])
+        active &= ~ending
+        if not active.any():
+            break
+    return [e for e in endings if e is not None]
+
+
+def _organisation_round(ev, aims: Aspirations, current, trust, te, live, proposer, plan, ties, round_) -> None:
+    """Each live run's proposer puts its best plan: computed once per distinct (proposer, aims, continuation)."""
+    groups: dict[tuple, list[int]] = {}
+    shared = aims.shared
+    shared_aims = tuple(current[live[0]].tolist()) if shared and len(live) else None
+    for k in live.tolist():
+        who = int(proposer[k])
+        cont = aims.continuation(who, round_)
+        cont_k = float(cont[k]) if isinstance(cont, np.ndarray) else cont
+        key = (who, shared_aims if shared else tuple(current[k].tolist()), cont_k)
+        groups.setdefault(key, []).append(k)
+    for (who, aims_k, cont_k), members in groups.items():
+        top = organisation_plans(ev, who, aims_k, trust[who], te, cont_k)
+        _draw(top, members, plan, ties)
+
+
+def _mediator_round(ev, demands, live, plan, ties) -> None:
+    """The chair's single text for each distinct set of revealed demands."""
+    groups: dict[bytes, list[int]] = {}
+    for k in live.tolist():
+        groups.setdefault(demands[k].tobytes(), []).append(k)
+    for members in groups.values():
+        _draw(mediator_plans(ev, demands[members[0]]), members, plan, ties)
+
+
+def _draw(top: np.ndarray, members: list[int], plan: np.ndarray, ties: list[random.Random]) -> None:
+    if len(top) == 1:
+        plan[members] = int(top[0])
+        return
+    for k in members:  # as protocol.proposing._pick: one draw per run, from that run's own generator
+        plan[k] = int(top[ties[k].randrange(len(top))])
+
+
+def _ending(ev, ids, seed, round_, plan, hard, soft) -> Ending:
+    """The verdict (as protocol.outcome.decide, without the sentences a sweep row does not keep)."""
+    if plan is not None:
+        failed = failed_conditions(ev, plan)
+        return Ending(seed, verdict(ev, failed), round_, plan, (), failed)
+    hard_any = np.logical_or.reduce(hard)
+    blocking = hard_any if hard_any.any() else np.logical_or.reduce(soft)
+    return Ending(seed, DEADLOCK, round_, None, tuple(ids[i] for i in np.flatnonzero(blocking)), ())
