@@ -116,3 +116,11 @@ def test_switching_between_multi_board_files_starts_each_at_its_first_board(page
     assert page.get_by_role("tab", name="North Northamptonshire").get_attribute("aria-selected") == "true"
     assert "Negotiating: round 0 of 8" in banner(page).first.inner_text()
     assert page.console_errors == []
+
+
+def test_the_address_names_the_multi_board_file_so_a_reload_reopens_it(page):
+    open_northants(page)
+    page.wait_for_function("window.location.search === '?scenario=northamptonshire_2025'", timeout=30_000)
+    page.reload()
+    page.get_by_role("heading", name="Northamptonshire 2025/26: 2 boards, one ICB").wait_for(timeout=60_000)
+    assert page.console_errors == []

@@ -11,15 +11,41 @@ import threading
 import time
 from html import escape
 
+import ipyvue
 import solara
 import solara.lab
+import traitlets
 
 from negotiation.errors import ScenarioError
 
 from . import boards_session as bs
 from . import session, svg
-from .components import ExplainTable, FileUpload, Heading, Html, OutcomeBanner, RoundLog, table_html
+from .components import FileUpload, Heading, Html, round_log_html, table_html
 from .room_common import chart
+from .run_view import banner_html
+
+
+class AddressKeeper(ipyvue.VueTemplate):
+    """Puts the scenario in the browser's address (as viz/run_view.py's RunBoard does for one board), so a reload
+    opens this file again; the order, seed and rounds played are not kept (a reload starts at round 0)."""
+
+    query = traitlets.Unicode("").tag(sync=True)
+    template = traitlets.Unicode("""
+<template><span style="display:none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.apply(); },
+  watch: { query() { this.apply(); } },
+  methods: {
+    apply() {
+      var q = this.query ? '?' + this.query : '';
+      if (window.location.search !== q) {
+        window.history.replaceState(window.history.state, '', window.location.pathname + q);
+      }
+    }
+  }
+}
+</script>""").tag(sync=True)
 
 
 @solara.component
@@ -52,17 +78,17 @@ def BoardPanel(view: bs.BoardView, tick: int):
     if view.restarts:
         solara.Text(f"The shared organisations' headroom changed {view.restarts} time(s) while this board negotiated "
                     "(another board's plan came into force); the rounds below are since the last change.")
-    OutcomeBanner(view.snap)
-    with solara.ColumnsResponsive(12, large=[6, 6]):
-        Html(chart(svg.offers_svg, view.model), ["offers-chart"])
-        Html(chart(svg.fund_svg, view.model), ["fund-chart"])
-    with solara.ColumnsResponsive(12, large=[6, 6]):
-        Html(chart(svg.network_svg, view.model), ["network-chart"])
-        with solara.Column():
-            Heading("Derived figures", 3)
-            ExplainTable(session.explain_rows(view.model.spec))
-    Heading("Round by round", 3)
-    RoundLog(view.snap)
+    # The one-board page's views (viz/run_view.py), as static blocks: a board's tab is redrawn when it changes.
+    explain = table_html(["derived figure", "value"], [list(r) for r in session.explain_rows(view.model.spec)])
+    Html(banner_html(view.snap)
+         + "<div class='run-grid'>"
+         f"<div class='offers-chart'>{chart(svg.offers_svg, view.model)}</div>"
+         f"<div class='fund-chart'>{chart(svg.fund_svg, view.model)}</div></div>"
+         "<div class='run-grid'>"
+         f"<div class='network-chart'>{chart(svg.network_svg, view.model)}</div>"
+         f"<div><h3 class='run-heading'>Derived figures</h3><div class='explain-table'>{explain}</div></div></div>"
+         f"<h3 class='run-heading'>Round by round</h3><div class='round-log'>{round_log_html(view.snap)}</div>",
+         ["board-panel"])
 
 
 def overview_html(mb) -> str:
@@ -83,7 +109,7 @@ def overview_html(mb) -> str:
 
 
 @solara.component
-def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
+def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, address: str = ""):
     seed = solara.use_reactive(0)
     rounds = solara.use_reactive(0)
     order = solara.use_reactive(str(session.value_at(raw, "negotiation.order", "simultaneous")))
@@ -145,6 +171,7 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error):
             mb.run()
         tick.set(tick.value + 1)
 
+    AddressKeeper.element(query=address)
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):
             BoardControls(raw, choice, names, on_upload, upload_error, seed, rounds, order, first, area)
