@@ -4,6 +4,7 @@ Same server and Chromium as tests/test_app_browser.py; screenshots go to artifac
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from . import test_app_browser as _app
 from .test_app_browser import SHOTS, banner, choose
@@ -113,8 +114,8 @@ def test_switching_between_multi_board_files_starts_each_at_its_first_board(page
     overview(page).get_by_text("All 5 boards finished (simultaneous).").wait_for(timeout=60_000)
     assert "North Central London ICB" in page.locator(".boards-position").inner_text()
     open_northants(page)
-    assert page.get_by_role("tab", name="North Northamptonshire").get_attribute("aria-selected") == "true"
-    assert "Negotiating: round 0 of 8" in banner(page).first.inner_text()
+    expect(page.get_by_role("tab", name="North Northamptonshire")).to_have_attribute("aria-selected", "true")
+    expect(banner(page).first).to_contain_text("Negotiating: round 0 of 8")
     assert page.console_errors == []
 
 
