@@ -34,9 +34,14 @@ def analysis_columns(ev: Evaluation, plan_index: int | None) -> dict:
     """
     if plan_index is None:
         return {"efficiency": NAN, "distance_to_frontier": NAN}
-    eff = analysis.efficiency(ev, plan_index, analysis.utilitarian_plan(ev))
-    dist = analysis.distance_to_frontier(ev, plan_index)
-    return {"efficiency": NAN if eff is None else eff, "distance_to_frontier": NAN if dist is None else dist}
+    # Seeds of one setting mostly sign the same few plans: each plan's figures are worked out once.
+    memo = ev.memo.setdefault("analysis_columns", {})
+    found = memo.get(plan_index)
+    if found is None:
+        eff = analysis.efficiency(ev, plan_index, analysis.utilitarian_plan(ev))
+        dist = analysis.distance_to_frontier(ev, plan_index)
+        found = memo[plan_index] = (NAN if eff is None else eff, NAN if dist is None else dist)
+    return {"efficiency": found[0], "distance_to_frontier": found[1]}
 
 
 def plan_columns(ev: Evaluation, ids: list[str] | tuple[str, ...], plan: int | None) -> dict:
