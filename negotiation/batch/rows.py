@@ -16,7 +16,6 @@ from negotiation import analysis
 from negotiation.boards.rows import area_row, validate_raw
 from negotiation.boards.spec import Area
 from negotiation.domain.evaluation import Evaluation
-from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides
 
 NAN = math.nan
@@ -77,6 +76,8 @@ def outcome_row(ev: Evaluation, ids, outcome: str, rounds: int, plan: int | None
 
 def run_row(scenario: Scenario, seed: int) -> dict:
     """Run one negotiation on the Mesa model and flatten it into one row."""
+    from negotiation.model import NegotiationModel  # Mesa: a worker loads it only when a run needs the model
+
     model = NegotiationModel(scenario, seed=seed).run()
     outcome = model.outcome
     assert outcome is not None  # run() finishes the model
