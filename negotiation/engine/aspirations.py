@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from negotiation.strategies import Strategy, View
+from negotiation.strategies.curves import aspiration_curve
 from negotiation.strategies.hardliner import Hardliner
 from negotiation.strategies.time_dependent import TimeDependent, concession
 from negotiation.strategies.tit_for_tat import TitForTat
@@ -38,10 +39,6 @@ class Aspirations:
         self.strategies = strategies
         self.ideal, self.reservation, self.deadline = ideal, reservation, deadline
         n = len(strategies)
-        # The agent's own table (its module imports Mesa: loaded here, so a sweep worker starts without it
-        # until a run needs it).
-        from negotiation.agents.organisation import aspiration_curve
-
         # A history-free strategy's tabulated curve (the agent's own table); a time-only one that is not
         # history-free (a person) computes the same value each round, but holds out for its current aim.
         self.curves: list[list[float] | None] = [
