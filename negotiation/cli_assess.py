@@ -79,7 +79,7 @@ def _print_indices(a, top: int = 8) -> None:
     ranges = a.ranges.set_index("key")
     for o in ("approved", "approved_with_conditions", "not_approved", "deadlock", "arbitrated"):
         rows = a.indices[(a.indices.outcome == o) & a.indices[score].notna()].sort_values(score, ascending=False)
-        if rows.empty:
+        if rows.empty or not (rows[score] > 0).any():  # never (or always) happens: nothing drives it
             continue
         what = o.replace("_", " ")
         title = (f"Drivers of '{what}': Sobol first order S1 and total order ST (± 95%)" if sobol
