@@ -41,6 +41,7 @@ class SolaraClient:
         self._ws = None
         self._reader: asyncio.Task | None = None
         self.ready = asyncio.Event()
+        self.frames = 0  # text frames received (widget states and updates)
 
     async def open(self, timeout: float = 120.0) -> None:
         url = self.base.replace("http://", "ws://") + f"/jupyter/api/kernels/{uuid.uuid4()}/channels?session_id={self.session}"
@@ -69,6 +70,7 @@ class SolaraClient:
             if not isinstance(frame, str):
                 continue  # binary frames carry buffers (none of the room's widgets use them)
             now = time.perf_counter()
+            self.frames += 1
             msg = json.loads(frame)
             kind, content = msg.get("msg_type"), msg.get("content", {})
             data = content.get("data", {}) if isinstance(content, dict) else {}
@@ -83,13 +85,14 @@ class SolaraClient:
             if self._waiters and kind in ("comm_open", "comm_msg"):
                 text = json.dumps(data, ensure_ascii=False)
                 for marker, fut in list(self._waiters):
-                    if marker in text and not fut.done():
+                    markers = (marker,) if isinstance(marker, str) else marker
+                    if any(m in text for m in markers) and not fut.done():
                         fut.set_result(now)
                         self._waiters.remove((marker, fut))
 
-    def expect(self, text: str) -> asyncio.Future:
-        """A future resolved with the perf_counter time a frame containing ``text`` arrives. Call before the
-        action, so a fast answer is not missed."""
+    def expect(self, text: str | tuple[str, ...]) -> asyncio.Future:
+        """A future resolved with the perf_counter time a frame containing ``text`` (or any of several texts)
+        arrives. Call before the action, so a fast answer is not missed."""
         fut = asyncio.get_running_loop().create_future()
         self._waiters.append((text, fut))
         return fut
@@ -105,6 +108,15 @@ class SolaraClient:
             if state.get("label") == label or state.get("children") == [label]:
                 return comm_id
         raise LookupError(f"no widget labelled {label!r} on {self.path}")
+
+    def find_prefix(self, prefix: str, model: str | None = None) -> str:
+        """The newest widget whose label starts with ``prefix`` (labels that show their value, e.g. a slider's)."""
+        for comm_id, state in reversed(list(self.widgets.items())):
+            if model and state.get("_model_name") != model:
+                continue
+            if str(state.get("label") or "").startswith(prefix):
+                return comm_id
+        raise LookupError(f"no widget labelled {prefix!r}... on {self.path}")
 
     async def wait_for(self, label: str, model: str | None = None, timeout: float = 60.0) -> str:
         end = time.perf_counter() + timeout

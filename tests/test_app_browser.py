@@ -3,6 +3,7 @@
 Screenshots are saved to artifacts/screenshots/ (see the README).
 """
 
+import re
 import socket
 import subprocess
 import sys
@@ -257,3 +258,51 @@ def test_each_browser_session_has_its_own_negotiation(page, browser, server):
     other.wait_for_timeout(500)
     assert "Negotiating: round 0" in banner(other).inner_text()
     other_context.close()
+
+
+def test_reload_restores_scenario_figures_and_round(page):
+    choose(page, "Scenario", "Northamptonshire 2014/15")
+    page.get_by_text("NHS Nene CCG").first.wait_for()
+    rate = page.locator(".v-input", has_text="Marginal rate of the emergency tariff")
+    before = rate.locator(".v-label").inner_text()
+    rate.locator("[role=slider]").first.press("End")
+    expect(rate.locator(".v-label")).not_to_have_text(before, timeout=30_000)
+    moved = rate.locator(".v-label").inner_text()
+    for n in (1, 2, 3):
+        page.get_by_role("button", name="Step").click()
+        banner(page).get_by_text(f"round {n} of").wait_for(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"scenario=northamptonshire_2014.*set\.rules\.mret_rate=.*round=3"),
+                             timeout=30_000)
+    seen = {"banner": banner(page).inner_text(), "log": page.locator(".round-log").inner_text(),
+            "offers": page.locator(".offers-chart .chart-one").inner_html(),
+            "network": page.locator(".network-chart .chart-one").inner_html()}
+    page.reload()
+    page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    banner(page).get_by_text("round 3 of").wait_for(timeout=30_000)
+    assert page.locator(".v-select", has_text="Scenario").first.inner_text().count("Northamptonshire 2014/15") == 1
+    assert rate.locator(".v-label").inner_text() == moved
+    assert banner(page).inner_text() == seen["banner"]
+    assert page.locator(".round-log").inner_text() == seen["log"]
+    assert page.locator(".offers-chart .chart-one").inner_html() == seen["offers"]
+    assert page.locator(".network-chart .chart-one").inner_html() == seen["network"]
+    page.get_by_role("button", name="Step").click()  # and the restored run goes on from there
+    banner(page).get_by_text("round 4 of").wait_for(timeout=30_000)
+    assert page.console_errors == []
+
+
+def test_reload_keeps_a_persons_answers_and_the_open_round(page):
+    choose(page, "You play", "oxfordshire_ccg")
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Your turn as Oxfordshire CCG").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Reject").click()
+    page.locator(".round-log").get_by_text("Round 1").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Your turn as Oxfordshire CCG").wait_for(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"play=oxfordshire_ccg.*round=1.*answers=r.*open=1"), timeout=30_000)
+    log = page.locator(".round-log").inner_text()
+    page.reload()
+    page.get_by_text("Your turn as Oxfordshire CCG").wait_for(timeout=60_000)
+    assert page.locator(".round-log").inner_text() == log
+    assert "decided by the person playing it" in log
+    page.get_by_role("button", name="Reject").click()
+    page.locator(".round-log").get_by_text("Round 2").wait_for(timeout=30_000)

@@ -66,6 +66,8 @@ def shoot(page, name):
         page.set_viewport_size({"width": w, "height": h})
         page.wait_for_timeout(400)
         page.screenshot(path=str(SHOTS / f"room-{name}-{label}.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= w + 1, f"the {name} view scrolls sideways at {label} ({width} px)"
     page.set_viewport_size(original)
 
 
@@ -164,7 +166,8 @@ def test_a_room_plays_northamptonshire_to_the_end(server, browser, rotation):  #
             answerers = [o for o in people if o != proposer]
             for org in answerers:
                 page = people[org]
-                panel = page.locator(".answer-panel")
+                # The panel names its round: the one kept from the last round is not this round's yet.
+                panel = page.locator(".answer-panel", has_text=f"Round {rnd}: on the table from")
                 panel.wait_for(timeout=30_000)
                 if rnd == 3 and org == "nene_ccg" and forged_click is not None:
                     # Ann replays Bob's captured click through her own websocket before Bob answers.

@@ -60,3 +60,41 @@ def test_nice_ticks():
     assert svg.nice_ticks(0, 10) == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     ticks = svg.nice_ticks(-7.3, 13.2)
     assert ticks[0] <= -7.3 and ticks[-1] >= 13.2
+
+
+def test_page_state_round_trips_through_the_address():
+    from viz import url_state
+
+    state = url_state.PageState(scenario="northamptonshire_2014", seed=7, deadline=12, play="nene_ccg",
+                                overrides={"rules.mret_rate": 0.35, "organisations.nene_ccg.strategy": "boulware",
+                                           "organisations.nene_ccg.budget": 650.0},
+                                round=3, answers="rar", open=True)
+    query = url_state.encode(state)
+    assert "scenario=northamptonshire_2014" in query and "set.rules.mret_rate=0.35" in query
+    assert url_state.parse(query) == state
+    # A damaged or hostile link restores what it can and never fails.
+    bad = url_state.parse("seed=x&round=999&answers=a<script>&deadline=-4&open=yes")
+    assert (bad.seed, bad.round, bad.answers, bad.deadline, bad.open) == (0, 30, "ar", 0, False)
+
+
+def test_replaying_the_address_gives_the_same_negotiation():
+    from viz import run_view
+
+    scenario = load_scenario(NORTHAMPTONSHIRE)
+    straight = NegotiationModel(scenario, seed=3, rounds=10)
+    for _ in range(4):
+        straight.step()
+    replayed = NegotiationModel(scenario, seed=3, rounds=10)
+    assert run_view.replay(replayed, "", 4, "", False) is False
+    assert run_view.views(replayed) == run_view.views(straight)
+    person = NegotiationModel(scenario, seed=3, rounds=10, human_players=["nene_ccg"])
+    assert run_view.replay(person, "nene_ccg", 2, "ra", True) is True
+    direct = NegotiationModel(scenario, seed=3, rounds=10, human_players=["nene_ccg"])
+    for accept in (False, True):
+        direct.open_round()
+        direct.close_round({"nene_ccg": accept})
+    direct.open_round()
+    assert person.pending == direct.pending and len(person.history) == 2
+    assert run_view.views(person) == run_view.views(direct)
+    assert all("decided by the person playing it" in r.reason
+               for rec in person.history for r in rec.responses if r.org_id == "nene_ccg")

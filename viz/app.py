@@ -9,8 +9,6 @@ shared by everyone who joins it (see negotiation.workshop and viz/room_*.py).
 from __future__ import annotations
 
 import os
-import threading
-import time
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 
@@ -21,15 +19,13 @@ _server_settings.telemetry.mixpanel_enable = False  # also under `solara run`, w
 _server_settings.theme.show_banner = False  # the "runs on Solara" badge covered content on phones
 
 from negotiation.errors import ScenarioError  # noqa: E402
-from negotiation.model import NegotiationModel  # noqa: E402
-from negotiation.workshop import brief as briefs  # noqa: E402
 
-from . import session, svg  # noqa: E402
+from . import session, url_state  # noqa: E402
 from .compare_tab import CompareTab  # noqa: E402
-from .components import AppStyle, ExplainTable, FileUpload, Html, OutcomeBanner, RoundLog  # noqa: E402
-from .room_common import chart  # noqa: E402
+from .components import AppStyle, FileUpload  # noqa: E402
 from .room_host import HostTab  # noqa: E402
 from .room_pages import RoomPage  # noqa: E402
+from .run_view import RunBoard, RunView  # noqa: E402
 
 
 @solara.component
@@ -84,25 +80,39 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
                                max=5.0, step=0.1, on_value=setter(beta_key, 0.1))
 
 
+def _initial(search: str, names: dict) -> tuple[url_state.PageState, str]:
+    """The page's state from its address (a reload or a shared link), and the shipped scenario it names."""
+    state = url_state.parse(search)
+    by_stem = {path.stem: name for name, path in names.items()}
+    return state, by_stem.get(state.scenario, next(iter(names)))
+
+
 @solara.component
-def NegotiationTab():
+def NegotiationTab(search: str = ""):
     names = solara.use_memo(session.shipped, [])
-    choice = solara.use_reactive(next(iter(names)))
-    uploaded = solara.use_reactive(None)  # (file name, raw dict)
-    upload_error = solara.use_reactive("")
-    overrides = solara.use_reactive({})
-    seed = solara.use_reactive(0)
-    rounds = solara.use_reactive(0)
-    human = solara.use_reactive("")
+    start, start_choice = solara.use_memo(lambda: _initial(search, names), [])
+    recalled = url_state.recall_upload(start.upload) if start.upload else None
+    choice = solara.use_reactive(start_choice)
+    uploaded = solara.use_reactive(recalled)  # (file name, raw dict)
+    upload_digest = solara.use_reactive(start.upload if recalled else "")
+    upload_error = solara.use_reactive("" if recalled or not start.upload else
+                                       "The uploaded scenario in this link is no longer on the server: upload it "
+                                       "again.")
+    overrides = solara.use_reactive(dict(start.overrides))
+    seed = solara.use_reactive(start.seed)
+    rounds = solara.use_reactive(start.deadline)
+    human = solara.use_reactive(start.play)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(2.0)
-    awaiting = solara.use_reactive(False)
-    tick = solara.use_reactive(0)
-    resets = solara.use_reactive(0)
-    lock = solara.use_memo(threading.Lock, [])
+    board = solara.use_memo(RunBoard, [])  # one per page, reused by every model (widgets live as long as it)
+    shown_choice = solara.use_ref(choice.value)
 
     def on_choice_change():
+        if shown_choice.current == choice.value:  # (the first render: keep what the address restored)
+            return
+        shown_choice.current = choice.value
         uploaded.set(None)
+        upload_digest.set("")
         overrides.set({})
         upload_error.set("")
 
@@ -116,6 +126,7 @@ def NegotiationTab():
             return
         upload_error.set("")
         overrides.set({})
+        upload_digest.set(url_state.remember_upload(name, data, raw))
         uploaded.set((name, raw))
 
     shipped_raw = solara.use_memo(lambda: session.read_raw(names[choice.value]), [choice.value])
@@ -126,108 +137,29 @@ def NegotiationTab():
     except ScenarioError as exc:
         scenario, error = None, str(exc)
 
-    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, human.value, resets.value)
+    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, human.value)
+    start_key = solara.use_memo(lambda: key, [])
 
-    def make_model():
-        if scenario is None:
-            return None
-        return NegotiationModel(scenario, seed=seed.value, rounds=rounds.value or None,
-                                human_players=[human.value] if human.value else [])
-
-    model = solara.use_memo(make_model, [key])
-    def stop_on_new_model():
-        awaiting.set(False)
-        playing.set(False)
-
-    solara.use_effect(stop_on_new_model, [key])
-
-    def advance():
-        if model is None or model.finished or awaiting.value:
-            return
-        with lock:
-            if human.value:
-                model.open_round()
-                awaiting.set(True)
-            else:
-                model.step()
-        tick.set(tick.value + 1)
-
-    def answer(accept: bool):
-        with lock:
-            if model is not None and model.pending is not None:
-                model.close_round({human.value: accept})
-        awaiting.set(False)
-        tick.set(tick.value + 1)
-
-    def run_to_end():
-        if model is None or human.value:
-            return
-        with lock:
-            while not model.finished:
-                model.step()
-        tick.set(tick.value + 1)
-
-    def reset():
-        """Round 0 with the scenario's own figures (the sliders go back to them too)."""
+    def clear_overrides():
+        """Reset with figures moved: the sliders go back to the scenario's own figures (a new model follows)."""
         overrides.set({})
-        resets.set(resets.value + 1)
 
-    def play(cancel: threading.Event):
-        while playing.value and not cancel.is_set():
-            time.sleep(1.0 / max(speed.value, 0.1))
-            if cancel.is_set() or model is None or model.finished or awaiting.value:
-                break
-            advance()
-        if model is not None and (model.finished or awaiting.value):
-            playing.set(False)
-
-    solara.use_thread(play, dependencies=[playing.value, speed.value, key])
-
+    base_query = url_state.encode(url_state.PageState(
+        scenario=names[choice.value].stem, upload=upload_digest.value if uploaded.value else "", seed=seed.value,
+        deadline=rounds.value, play=human.value, overrides=overrides.value))
+    restore = ({"round": start.round, "answers": start.answers, "open": start.open}
+               if key == start_key and start.round else None)
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):
             Controls(raw, overrides, seed, rounds, human, playing, speed, on_upload, upload_error, choice, names)
         with solara.Column():
             if error:
+                board.query = base_query
                 solara.Error(error)
                 return
-            _ = tick.value  # reading the tick subscribes this view to every round
-            snap = session.snapshot(model)
-            with solara.Row(style={"flex-wrap": "wrap"}):
-                solara.Button("Step", on_click=advance, disabled=model.finished or awaiting.value, color="primary")
-                solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                              disabled=model.finished)
-                solara.Button("Run to end", on_click=run_to_end, disabled=model.finished or bool(human.value))
-                solara.Button("Reset", on_click=reset)
-            OutcomeBanner(snap)
-            if awaiting.value and model.pending is not None:
-                proposer, plan_index = model.pending
-                plan = model.evaluation.space.plan(plan_index)
-                me = next(a for a in model.organisations if a.org_id == human.value)
-                verdict = briefs.check(model.spec, model.evaluation, me.org_id, plan_index)
-                with solara.Card(f"Your turn as {me.name}"):
-                    solara.Text(
-                        f"{proposer} proposes a £{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
-                        f"care, £{plan.community_schemes:.1f}m of schemes, target {plan.admissions_target:+.1%}. "
-                        f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
-                        f"(no deal: £{verdict.no_deal:.1f}m)."
-                    )
-                    with solara.Row(style={"flex-wrap": "wrap"}):
-                        solara.Button("Accept", on_click=lambda: answer(True), color="#1b5e20",
-                                      style={"color": "white"}, disabled=not verdict.can_accept)
-                        solara.Button("Reject", on_click=lambda: answer(False), color="#b71c1c",
-                                      style={"color": "white"})
-                    if not verdict.can_accept:
-                        solara.Text(verdict.why_not, classes=["accept-disabled-reason"], style={"font-weight": "600"})
-            with solara.ColumnsResponsive(12, large=[6, 6]):
-                Html(chart(svg.offers_svg, model), ["offers-chart"])
-                Html(chart(svg.fund_svg, model), ["fund-chart"])
-            with solara.ColumnsResponsive(12, large=[6, 6]):
-                Html(chart(svg.network_svg, model), ["network-chart"])
-                with solara.Column():
-                    solara.Text("Derived figures", style={"font-size": "20px"})
-                    ExplainTable(session.explain_rows(scenario))
-            solara.Text("Round by round", style={"font-size": "20px"})
-            RoundLog(snap)
+            RunView(scenario, seed.value, rounds.value, human.value, playing, speed,
+                    clear_overrides if overrides.value else None, base_query, board,
+                    session.explain_rows(scenario), restore)
 
 
 @solara.component
@@ -241,7 +173,7 @@ def Page():
         return
     with solara.lab.Tabs():
         with solara.lab.Tab("Negotiation"):
-            NegotiationTab()
+            NegotiationTab(router.search or "")
         with solara.lab.Tab("Compare"):
             CompareTab()
         with solara.lab.Tab("Host a workshop"):

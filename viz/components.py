@@ -18,17 +18,6 @@ BANNER_COLOURS = {  # (background, text): contrast at least 4.5:1 (the amber onc
 }
 
 
-@solara.component
-def OutcomeBanner(snap: Snapshot):
-    """Unmissable: the verdict in large type, coloured, with the reasons under it."""
-    background, colour = BANNER_COLOURS[snap.outcome]
-    with solara.Column(style={"background": background, "color": colour, "padding": "12px 18px", "border-radius": "6px"},
-                       classes=["outcome-banner"]):
-        solara.Text(snap.banner, style={"font-size": "26px", "font-weight": "700"})
-        for line in snap.details:
-            solara.Text(line, style={"font-size": "14px"})
-
-
 def Html(markup: str, classes: list[str] | None = None):
     """Static HTML built from escaped text (solara.Markdown would fetch mermaid from a CDN: not offline)."""
     return solara.HTML(tag="div", unsafe_innerHTML=markup, classes=classes or [])
@@ -43,11 +32,10 @@ def table_html(header: list[str], rows: list[list[str]]) -> str:
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
-@solara.component
-def RoundLog(snap: Snapshot):
+def round_log_html(snap: Snapshot) -> str:
+    """Each proposal and every rejection's reason, newest first, in a scrolling region."""
     if not snap.log:
-        solara.Text("No rounds yet.")
-        return
+        return "<p>No rounds yet.</p>"
     parts = []
     for entry in reversed(snap.log):
         items = [f"<li>✗ {escape(reason)}</li>" for reason in entry["rejections"]]
@@ -57,13 +45,8 @@ def RoundLog(snap: Snapshot):
             f"<p><b>Round {entry['round']}</b>: {escape(entry['proposer'])} proposes {escape(entry['summary'])}.</p>"
             f"<ul>{''.join(items)}</ul>"
         )
-    Html("<div tabindex='0' role='region' aria-label='Round by round' style='max-height:360px;overflow-y:auto'>"
-         + "".join(parts) + "</div>", ["round-log"])
-
-
-@solara.component
-def ExplainTable(rows: list[tuple[str, str]]):
-    Html(table_html(["derived figure", "value"], [list(r) for r in rows]), ["explain-table"])
+    return ("<div tabindex='0' role='region' aria-label='Round by round' style='max-height:360px;overflow-y:auto'>"
+            + "".join(parts) + "</div>")
 
 
 @solara.component
@@ -168,6 +151,18 @@ svg { max-width: 100%; }
 .v-card__title { word-break: normal; overflow-wrap: anywhere; }
 .seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: nowrap; }
 .chart-narrow { display: none; }
+.run-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px 24px; margin-top: 12px; }
+@media (max-width: 1263px) { .run-grid { grid-template-columns: minmax(0, 1fr); } }
+.run-heading { font-size: 20px; font-weight: 400; margin: 8px 0; }
+.debrief-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 24px; }
+@media (max-width: 1263px) { .debrief-grid { grid-template-columns: minmax(0, 1fr); } }
+/* In the presenter's large type the six-column table needs more than half of a 1280-wide projector. */
+@media (max-width: 1699px) { .debrief-grid.large { grid-template-columns: minmax(0, 1fr); } }
+.debrief-table, .seats-table { overflow-x: auto; }
+@media (max-width: 600px) { .seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: normal; } }
+/* Long button labels ("Free seat of Northamptonshire County Council") wrap on a phone instead of widening it. */
+.seat-control .v-btn { max-width: 100%; height: auto !important; min-height: 36px; padding: 6px 12px !important; }
+.seat-control .v-btn__content { white-space: normal; flex-shrink: 1; }
 @media (max-width: 600px) { .chart-wide { display: none; } .chart-narrow { display: block; } }
 """
 

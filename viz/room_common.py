@@ -1,87 +1,20 @@
-"""Pieces every room view shares: hearing the room change, the round timer, the public banner and table.
-
-A room (negotiation.workshop.Room) is plain module state shared by every
-browser session; a Solara ``reactive`` is per session. So each view subscribes
-to its room with a listener that bumps a reactive of its own session (set
-inside that session's kernel context, from the room's thread), and
-unsubscribes when the view goes away.
-"""
+"""What every room view shows alike, as HTML made once per room version: the banner, the seats table, the
+fund chart, the log (viz/live.py puts them on each page and refreshes them from the room's thread)."""
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from html import escape
-
-import solara
-from solara.server import kernel_context
 
 from negotiation.workshop.room import Room
 
 from . import svg
-from .components import BANNER_COLOURS, Html, table_html
+from .components import BANNER_COLOURS, table_html
 
 STANCE_LABELS = {"proposer": "★ proposes", "proposing": "★ proposing", "accepts": "✓ accepts",
                  "rejects": "✗ rejects", "waiting": "… waiting", "blocked": "✗ blocked the deal"}
 BANNER_STYLES = BANNER_COLOURS
 ACCEPT_COLOUR, REJECT_COLOUR = "#1b5e20", "#b71c1c"  # white text on these: 7.9:1 and 6.6:1
-
-
-TIMING = os.environ.get("NEGOTIATION_ROOM_TIMING", "")  # a file: each session's redraw time (benchmarks)
-
-
-def use_room(room: Room | None, label: str = "") -> int:
-    """Re-render this component whenever the room changes; returns the room's version.
-
-    Pass the version on to child components that read the room: a component re-renders only when its
-    arguments change, and the room object itself stays the same.
-    """
-    version = solara.use_reactive(room.version if room else 0)
-
-    def subscribe():
-        if room is None:
-            return None
-        context = kernel_context.get_current_context()
-
-        def heard(v: int):
-            t0 = time.perf_counter()
-            with context:
-                version.set(v)
-            if TIMING:
-                with open(TIMING, "a") as log:
-                    log.write(f"{label} {time.perf_counter() - t0:.4f}\n")
-
-        unsubscribe = room.subscribe(heard)
-        if room.version != version.value:
-            version.set(room.version)
-        return unsubscribe
-
-    solara.use_effect(subscribe, [room])
-    return version.value
-
-
-@solara.component
-def RoundTimer(room: Room, large: bool = False, version: int = 0):
-    """Time left in the round, redrawn once a second by this small component alone."""
-    tick = solara.use_reactive(0)
-
-    def run(cancel: threading.Event):
-        while not cancel.wait(1.0):
-            if room.seconds_left() is not None:
-                tick.set(tick.value + 1)
-
-    solara.use_thread(run, dependencies=[room])
-    left = room.seconds_left()
-    if room.paused:
-        text = "Paused"
-    elif left is None:
-        text = "No time limit" if room.phase not in ("lobby", "finished") else ""
-    else:
-        shown = room.model.round + 1 if room.phase == "proposing" else room.model.round  # (opened, not yet tabled)
-        text = f"Time left in round {shown}: {int(left) // 60}:{int(left) % 60:02d}"
-    solara.Text(text, style={"font-size": "24px" if large else "16px", "font-weight": "600"},
-                classes=["round-timer"])
 
 
 def status_line(room: Room) -> str:
@@ -134,21 +67,17 @@ def shared(room: Room, version: int, what, make):
     return found
 
 
-def RoomBanner(room: Room, large: bool = False, version: int = 0):
-    text, details = shared(room, version, "banner", lambda: banner_text(room))
-    outcome = room.model.outcome.outcome if room.model.outcome else None
-    return Banner(text, tuple(details), outcome, large)
+def banner_html(room: Room, large: bool = False) -> str:
+    """The banner: the room's state or verdict in large type, coloured, with the reasons under it."""
+    def make():
+        text, details = banner_text(room)
+        background, colour = BANNER_STYLES[room.model.outcome.outcome if room.model.outcome else None]
+        lines = "".join(f"<div style='font-size:{20 if large else 15}px'>{escape(d)}</div>" for d in details)
+        return (f"<div class='outcome-banner' style='background:{background};color:{colour};padding:12px 18px;"
+                f"border-radius:6px'><div style='font-size:{34 if large else 24}px;font-weight:700'>{escape(text)}"
+                f"</div>{lines}</div>")
 
-
-@solara.component
-def Banner(text: str, details: tuple, outcome: str | None, large: bool = False):
-    """Drawn again only when its words change (a component re-renders when its arguments do)."""
-    background, colour = BANNER_STYLES[outcome]
-    with solara.Column(style={"background": background, "color": colour, "padding": "12px 18px",
-                              "border-radius": "6px"}, classes=["outcome-banner"]):
-        solara.Text(text, style={"font-size": "34px" if large else "24px", "font-weight": "700"})
-        for line in details:
-            solara.Text(line, style={"font-size": "20px" if large else "15px"})
+    return shared(room, room.version, ("banner", large), make)
 
 
 def chart(draw, model, **large) -> str:
@@ -189,15 +118,14 @@ def log_html(room: Room, limit: int) -> str:
             f"overflow-y:auto'><ul style='margin:0;padding-left:20px'>{items}</ul></div>")
 
 
-def PublicLog(room: Room, limit: int = 60, version: int = 0):
-    return Html(shared(room, version, ("log", limit), lambda: log_html(room, limit)), ["room-log"])
+def public_log_html(room: Room, limit: int = 60) -> str:
+    return shared(room, room.version, ("log", limit), lambda: log_html(room, limit))
 
 
-def SeatsTable(room: Room, show_waiting: bool, version: int, classes=()):
-    return Html(shared(room, version, ("seats", show_waiting), lambda: seats_table(room, show_waiting)),
-                ["seats-table", *classes])
+def seats_html(room: Room, show_waiting: bool) -> str:
+    return shared(room, room.version, ("seats", show_waiting), lambda: seats_table(room, show_waiting))
 
 
-def FundChart(room: Room, version: int, **large):
+def fund_html(room: Room, **large) -> str:
     key = ("fund", tuple(sorted(large.items())))
-    return Html(shared(room, version, key, lambda: chart(svg.fund_svg, room.model, **large)), ["fund-chart"])
+    return shared(room, room.version, key, lambda: chart(svg.fund_svg, room.model, **large))

@@ -17,7 +17,8 @@ from negotiation.workshop.room import Room, RoomError
 
 from . import session
 from .components import Heading, Html
-from .room_common import PublicLog, RoomBanner, RoundTimer, SeatsTable, use_room
+from .live import clock, html, use_live
+from .room_common import banner_html, public_log_html, seats_html
 from .room_screens import ExportButtons
 
 PUBLIC_URL_ENV = "NEGOTIATION_PUBLIC_URL"  # e.g. http://192.168.1.20:8765 (set by `negotiation app --host 0.0.0.0`)
@@ -66,7 +67,12 @@ def HostTab():
 
 @solara.component
 def FacilitatorView(room: Room, key: str):
-    version = use_room(room, "facilitator")
+    version, live = use_live(room, "facilitator", _controls_state, {
+        "banner": html(lambda: banner_html(room), "banner-block"),
+        "clock": clock(room),
+        "seats": html(lambda: seats_html(room, True), "seats-table"),
+        "log": html(lambda: public_log_html(room), "room-log"),
+    })
     error = solara.use_reactive("")
     link = join_link(room)
     qr = solara.use_memo(lambda: segno.make(link, error="m").svg_inline(scale=5, title=f"QR code of the join link {link}"),
@@ -95,8 +101,7 @@ def FacilitatorView(room: Room, key: str):
             Html(f"<p><a href='{base}/present' target='_blank'>Presenter view (projector)</a> · "
                  f"<a href='{base}/debrief' target='_blank'>Debrief</a></p>")
         with solara.Column():
-            RoomBanner(room, version=version)
-            RoundTimer(room, version=version)
+            solara.Column(children=[live["banner"], live["clock"]])
             finished = room.phase == "finished"
             with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.Button("Start first round" if room.phase == "lobby" else "Next round",
@@ -106,11 +111,16 @@ def FacilitatorView(room: Room, key: str):
                 solara.Button("End negotiation", on_click=lambda: do(room.end), disabled=finished)
             if error.value:
                 solara.Error(error.value)
-            SeatsTable(room, True, version)
+            solara.Column(children=[live["seats"]])
             SeatControls(room, key, do, version)
             ExportButtons(room, version)
     solara.Text("What has happened", style={"font-size": "20px"})
-    PublicLog(room, version=version)
+    solara.Column(children=[live["log"]])
+
+
+def _controls_state(room: Room):
+    """What the facilitator's controls depend on: the page re-renders when this changes, and only then."""
+    return room.phase, room.paused, tuple((o, s.person) for o, s in room.seats.items()), tuple(room.free_seats())
 
 
 @solara.component

@@ -14,16 +14,8 @@ from negotiation.workshop import brief as briefs
 from negotiation.workshop.room import Room, RoomError
 
 from .components import Heading, Html
-from .room_common import (
-    ACCEPT_COLOUR,
-    REJECT_COLOUR,
-    FundChart,
-    PublicLog,
-    RoomBanner,
-    RoundTimer,
-    SeatsTable,
-    use_room,
-)
+from .live import clock, html, use_live
+from .room_common import ACCEPT_COLOUR, REJECT_COLOUR, banner_html, fund_html, public_log_html, seats_html
 
 
 @solara.component
@@ -127,21 +119,31 @@ def _esc(text: str) -> str:
 
 
 @solara.component
-def AnswerPanel(room: Room, token: str, org_id: str, version: int = 0):
+def AnswerPanel(room: Room, token: str, org_id: str, round_number: int = 0, given=None, paused: bool = False):
+    """Drawn again when its round, this seat's answer or the pause changes (its arguments), not on every change."""
     plan = room.plan_on_table
     reason = solara.use_reactive("")
     error = solara.use_reactive("")
+
+    def new_round():  # the panel is kept from round to round (new widgets cost more): clear what was typed
+        reason.set("")
+        error.set("")
+
+    solara.use_effect(new_round, [round_number])
     c = room.check_for(token, plan)
-    with solara.Card(f"On the table from {room.names.get(room.proposer, 'the HWB chair')}", classes=["answer-panel"]):
+    with solara.Card(f"Round {round_number}: on the table from {room.names.get(room.proposer, 'the HWB chair')}",
+                     classes=["answer-panel"]):
         solara.Text(briefs.plan_summary(room.model.evaluation, plan, room.names))
         Html("<ul class='plan-check'>" + "".join(f"<li>{_esc(line)}</li>" for line in check_lines(c)) + "</ul>")
-        given = room.answers.get(org_id)
         if given is not None:
             solara.Text(f"You {'accepted' if given[0] else 'rejected'} this plan; you may change your answer until "
                         "the round closes.", classes=["my-answer"])
         solara.InputText("Your reason (optional, the room sees it)", value=reason, continuous_update=True)
 
         def act(accept: bool):
+            if room.plan_on_table != plan or room.model.round != round_number:  # (this panel not yet redrawn)
+                error.set("A new plan is on the table: read it, then answer.")
+                return
             try:
                 room.answer(token, accept, reason.value)
                 error.set("")
@@ -161,7 +163,13 @@ def AnswerPanel(room: Room, token: str, org_id: str, version: int = 0):
 
 @solara.component
 def ParticipantView(room: Room, token: str | None, on_joined):
-    version = use_room(room, "participant")
+    version, live = use_live(room, "participant", lambda r: _my_state(r, token), {
+        "banner": html(lambda: banner_html(room), "banner-block"),
+        "clock": clock(room),
+        "seats": html(lambda: seats_html(room, False), "seats-table"),
+        "fund": html(lambda: fund_html(room), "fund-chart"),
+        "log": html(lambda: public_log_html(room), "room-log"),
+    })
     org_id = room.seat_of(token)
     if org_id is None:
         if token:
@@ -170,27 +178,38 @@ def ParticipantView(room: Room, token: str | None, on_joined):
         return
     seat = room.seats[org_id]
     Heading(f"{seat.person}: you play {room.names[org_id]}")
-    RoomBanner(room, version=version)
-    RoundTimer(room, version=version)
+    solara.Column(children=[live["banner"], live["clock"]])
     with solara.ColumnsResponsive(12, large=[7, 5]):
         with solara.Column():
             my_turn = room.phase == "proposing" and room.proposer == org_id and not room.paused
             if room.phase == "answering" and room.proposer != org_id and room.plan_on_table is not None:
-                AnswerPanel(room, token, org_id, version).key(f"answer-{room.model.round}")
+                AnswerPanel(room, token, org_id, room.model.round, room.answers.get(org_id),
+                            room.paused).key("answer-panel")
             elif room.phase == "answering" and room.proposer == org_id:
                 solara.Info("Your plan is on the table; the board is answering.")
             if my_turn:
                 solara.Info("Your turn: build a plan and table it.")
             if room.phase != "finished":
-                PlanBuilder(room, token, my_turn)  # (depends on the turn only, not every change)
+                PlanBuilder(room, token, my_turn).key("plan-builder")  # (depends on the turn only)
             else:
                 Html(f"<p>The negotiation is over. <a href='/room/{room.code}/debrief'>Open the debrief</a> "
                      "(also on the presenter's screen).</p>")
         with solara.Column():
             BriefCard(room.brief_for(token))
-            SeatsTable(room, False, version)
+            solara.Column(children=[live["seats"]])
     with solara.ColumnsResponsive(12, large=[6, 6]):
-        FundChart(room, version)
+        solara.Column(children=[live["fund"]])
         with solara.Column():
             solara.Text("What has happened", style={"font-size": "20px"})
-            PublicLog(room, version=version)
+            solara.Column(children=[live["log"]])
+
+
+def _my_state(room: Room, token: str | None):
+    """What this participant's controls depend on (their seat, turn, answer, the plan on the table, the
+    phase): the page re-renders when this changes; the shared blocks refresh on their own."""
+    org_id = room.seat_of(token)
+    if org_id is None:  # the join form: the free seats and whether the game is over
+        return None, tuple(room.free_seats()), room.phase == "finished"
+    seat = room.seats.get(org_id)
+    return (org_id, seat.person if seat else "", room.phase, room.proposer, room.model.round, room.paused,
+            room.plan_on_table, room.answers.get(org_id))

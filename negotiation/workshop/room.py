@@ -86,6 +86,7 @@ class Room:
         self.log: list[Event] = [Event(self.created, 0, "created")]
         self._lock = threading.RLock()
         self._listeners: list[Callable[[int], None]] = []
+        self._late_listeners: list[Callable[[int], None]] = []
         self._wake = threading.Condition()
         self._dispatcher: threading.Thread | None = None
         self._timer: threading.Timer | None = None
@@ -397,21 +398,24 @@ class Room:
             self._timer = None
 
     # ------------------------------------------------------------ listeners
-    def subscribe(self, listener: Callable[[int], None]) -> Callable[[], None]:
-        """Call ``listener(version)`` after every change (from the room's own thread); returns unsubscribe."""
+    def subscribe(self, listener: Callable[[int], None], late: bool = False) -> Callable[[], None]:
+        """Call ``listener(version)`` after every change (from the room's own thread); returns unsubscribe.
+        ``late`` listeners are called after all the others (slow work, e.g. re-rendering a whole page, waits
+        until every page's quick update has gone out)."""
+        chosen = self._late_listeners if late else self._listeners
         with self._lock:
-            self._listeners.append(listener)
+            chosen.append(listener)
 
         def unsubscribe():
             with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+                if listener in chosen:
+                    chosen.remove(listener)
 
         return unsubscribe
 
     @property
     def listeners(self) -> int:
-        return len(self._listeners)
+        return len(self._listeners) + len(self._late_listeners)
 
     def _changed(self) -> None:
         with self._lock:
@@ -431,7 +435,7 @@ class Room:
                 if self._closed:
                     return
                 seen = self.version
-            for listener in list(self._listeners):
+            for listener in [*self._listeners, *self._late_listeners]:
                 try:
                     listener(seen)
                 except Exception:  # a closed browser session must not stop the others hearing
@@ -442,6 +446,7 @@ class Room:
         with self._lock:
             self._cancel_timer()
             self._listeners.clear()
+            self._late_listeners.clear()
         with self._wake:
             self._closed = True
             self._wake.notify_all()
