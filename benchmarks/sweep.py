@@ -43,7 +43,7 @@ def child(mode: str, runs: int) -> dict:
     import negotiation.batch  # noqa: F401
     import negotiation.model  # noqa: F401
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     if mode == "batch_run":
         import mesa
         import numpy as np
@@ -85,9 +85,15 @@ def child(mode: str, runs: int) -> dict:
                 backend="dask" if mode == "dask" else "processes", progress=False,
             )
             done = summary.ran
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"mode": mode, "runs": done, "seconds": seconds, "peak_mib": kib / 1024}
+    return {"mode": mode, "runs": done, "seconds": seconds, "cpu_seconds": cpu, "peak_mib": kib / 1024}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (workers): what a run costs on a shared machine."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def measure(mode: str, runs: int) -> dict:

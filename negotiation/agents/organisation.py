@@ -14,6 +14,7 @@ from negotiation.protocol.records import Response
 from negotiation.protocol.responding import respond, threshold
 from negotiation.scenario import Organisation
 from negotiation.strategies import Strategy, View
+from negotiation.strategies.curves import aspiration_curve
 
 
 class OrganisationAgent(mesa.Agent):
@@ -81,20 +82,3 @@ class OrganisationAgent(mesa.Agent):
         self.received.append(response.utility)
         self.accepted = response.accepted
         self.reason = response.reason
-
-
-_CURVES: dict[tuple, list[float]] = {}
-
-
-def aspiration_curve(strategy: Strategy, ideal: float, reservation: float, deadline: int) -> list[float]:
-    """A history-free strategy's aspiration for every round, tabulated once (runs over seeds share it)."""
-    key = (repr(strategy), ideal, reservation, deadline)
-    curve = _CURVES.get(key)
-    if curve is None:
-        if len(_CURVES) > 4096:
-            _CURVES.clear()
-        curve = _CURVES[key] = [
-            min(ideal, max(reservation, strategy.aspiration(View(r, deadline, reservation, ideal, (), None))))
-            for r in range(1, deadline + 1)
-        ]
-    return curve

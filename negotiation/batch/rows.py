@@ -16,7 +16,6 @@ from negotiation import analysis
 from negotiation.boards.rows import area_row, validate_raw
 from negotiation.boards.spec import Area
 from negotiation.domain.evaluation import Evaluation
-from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario, apply_overrides
 
 NAN = math.nan
@@ -34,9 +33,14 @@ def analysis_columns(ev: Evaluation, plan_index: int | None) -> dict:
     """
     if plan_index is None:
         return {"efficiency": NAN, "distance_to_frontier": NAN}
-    eff = analysis.efficiency(ev, plan_index, analysis.utilitarian_plan(ev))
-    dist = analysis.distance_to_frontier(ev, plan_index)
-    return {"efficiency": NAN if eff is None else eff, "distance_to_frontier": NAN if dist is None else dist}
+    # Seeds of one setting mostly sign the same few plans: each plan's figures are worked out once.
+    memo = ev.memo.setdefault("analysis_columns", {})
+    found = memo.get(plan_index)
+    if found is None:
+        eff = analysis.efficiency(ev, plan_index, analysis.utilitarian_plan(ev))
+        dist = analysis.distance_to_frontier(ev, plan_index)
+        found = memo[plan_index] = (NAN if eff is None else eff, NAN if dist is None else dist)
+    return {"efficiency": found[0], "distance_to_frontier": found[1]}
 
 
 def plan_columns(ev: Evaluation, ids: list[str] | tuple[str, ...], plan: int | None) -> dict:
@@ -72,6 +76,8 @@ def outcome_row(ev: Evaluation, ids, outcome: str, rounds: int, plan: int | None
 
 def run_row(scenario: Scenario, seed: int) -> dict:
     """Run one negotiation on the Mesa model and flatten it into one row."""
+    from negotiation.model import NegotiationModel  # Mesa: a worker loads it only when a run needs the model
+
     model = NegotiationModel(scenario, seed=seed).run()
     outcome = model.outcome
     assert outcome is not None  # run() finishes the model

@@ -39,12 +39,17 @@ class SweepSummary:
 
 
 def plan_sweep(scenario: str | Path, vary=(), choose=(), seeds=1, samples=None, design="factorial", chunk_size=None,
-               points=None):
-    """The sweep's design, every setting validated: nothing has run or been written yet."""
+               points=None, points_checked: bool = False):
+    """The sweep's design, every setting validated: nothing has run or been written yet.
+
+    ``points_checked``: the caller has already validated every one of ``points`` (``negotiation assess`` does,
+    with a message naming the ranges), so they are not validated a second time.
+    """
     raw = read_raw(scenario)
     validate_raw(raw, str(scenario))  # the base scenario (one board or several) must be valid before anything runs
     spec = build_spec(str(scenario), raw, list(vary), list(choose), seeds, design, samples, chunk_size, points)
-    check_points(spec)
+    if not (points_checked and points is not None):
+        check_points(spec)
     return spec
 
 
@@ -80,6 +85,7 @@ def run_sweep(
     chunk_size: int | None = None,
     points: list[dict] | None = None,
     messages: Callable[[str], None] = _to_stderr,
+    points_checked: bool = False,
 ) -> SweepSummary:
     """Run (or resume) a sweep into the folder ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
 
@@ -90,13 +96,13 @@ def run_sweep(
     engine fails; either way the finished runs are kept and the same call resumes.
 
     ``points`` (a list of ``{dotted key: value}``) replaces ``vary``/``choose``/``design``: an
-    explicit design such as the Sobol samples of ``negotiation assess``.
+    explicit design such as the Sobol samples of ``negotiation assess`` (``points_checked``: already validated).
     """
     if backend not in BACKENDS:
         raise SweepError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if not isinstance(workers, int) or workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {workers})")
-    spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size, points)
+    spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size, points, points_checked)
     store = SweepStore(out)
     store.open_for(spec)
     try:

@@ -10,7 +10,6 @@ utility are summed over the boards it sits on.
 
 from __future__ import annotations
 
-from negotiation.boards.model import MultiBoardModel
 from negotiation.boards.spec import Area
 
 WORST_FIRST = ("deadlock", "arbitrated", "not_approved", "approved_with_conditions", "approved")
@@ -27,6 +26,8 @@ def area_columns(raw: dict) -> tuple[list[str], list[str]]:
 
 
 def area_row(area: Area, seed: int) -> dict:
+    from negotiation.boards.model import MultiBoardModel  # Mesa: loaded only when an area runs
+
     model = MultiBoardModel(area, seed=seed).run()
     results = {b: r.result for b, r in model.runs.items()}
     outcomes = {b: r.outcome for b, r in results.items()}

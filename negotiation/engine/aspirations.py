@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from negotiation.agents.organisation import aspiration_curve
 from negotiation.strategies import Strategy, View
+from negotiation.strategies.curves import aspiration_curve
 from negotiation.strategies.hardliner import Hardliner
 from negotiation.strategies.time_dependent import TimeDependent, concession
 from negotiation.strategies.tit_for_tat import TitForTat
