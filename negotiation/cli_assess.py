@@ -66,10 +66,26 @@ def _print(a, seconds: float) -> None:
         probs.add_row(f"[{style}]{r.outcome.replace('_', ' ')}[/{style}]", f"{r.probability:.0%}",
                       f"{r.ci_low:.0%}–{r.ci_high:.0%}")
     out.print(probs)
+    _print_boards(a)
     out.print(a.summary, soft_wrap=True)
     out.print(a.efficiency_sentence, soft_wrap=True)
     _print_indices(a)
     out.print(f"Saved: {a.out} (assessment.json, indices.csv, probabilities.csv; rows in {a.out / 'runs'})")
+
+
+def _print_boards(a) -> None:
+    """A multi-board file: each board's outcome shares (the table above is the worst board's outcome per run)."""
+    from negotiation.boards.rows import board_shares
+
+    shares = board_shares(a.rows)
+    if not shares:
+        return
+    table = Table(title="Each board: share of runs (the table above is each run's worst board)")
+    table.add_column("board")
+    table.add_column("outcomes")
+    for board, by in shares.items():
+        table.add_row(board, ", ".join(f"{o.replace('_', ' ')} {v:.0%}" for o, v in by.items()))
+    out.print(table)
 
 
 def _print_indices(a, top: int = 8) -> None:

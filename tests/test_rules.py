@@ -184,13 +184,14 @@ def test_every_estimate_in_the_new_scenarios_has_a_range():
                 pytest.fail(f"{name}: an estimate without a range: {line}")
 
 
-def test_the_apps_session_handles_2025_rules_and_skips_multi_board_files():
-    """The app (viz/, another issue's) lists the one-board 2025 file and runs it; multi-board files are not listed."""
+def test_the_apps_session_handles_2025_rules():
+    """The app (viz/) lists the one-board 2025 file and runs it; multi-board files are listed too (their own view)."""
     from negotiation.model import NegotiationModel
     from viz import session
 
     listed = session.shipped()
-    assert "Oxfordshire 2025/26" in listed and "Northamptonshire 2025/26" not in listed
+    assert "Oxfordshire 2025/26" in listed and "Northamptonshire 2025/26" in listed
+    assert "Northamptonshire 2025/26" not in session.one_board(listed)
     raw = session.read_raw(OXON_2025)
     knobs = session.knobs(raw)
     assert not any(k.key.startswith("rules.") for k in knobs)  # no MRET or national target after 2015/16

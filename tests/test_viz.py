@@ -11,7 +11,7 @@ from .conftest import NORTHAMPTONSHIRE, OXFORDSHIRE
 
 def test_shipped_scenarios_default_to_oxfordshire():
     names = list(session.shipped())
-    assert names[0] == "Oxfordshire 2014/15" and len(names) == 4  # multi-board files are not listed yet
+    assert names[0] == "Oxfordshire 2014/15" and len(names) == 6  # multi-board files too (issue 8)
 
 
 def test_upload_validation_names_file_field_and_size():

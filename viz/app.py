@@ -21,6 +21,7 @@ _server_settings.theme.show_banner = False  # the "runs on Solara" badge covered
 from negotiation.errors import ScenarioError  # noqa: E402
 
 from . import session, url_state  # noqa: E402
+from .boards_view import BoardsView  # noqa: E402
 from .compare_tab import CompareTab  # noqa: E402
 from .components import AppStyle, FileUpload  # noqa: E402
 from .room_host import HostTab  # noqa: E402
@@ -57,13 +58,13 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
         return set_value
 
     knobs = session.knobs(raw)
-    for knob in knobs[:2]:
+    for knob in [k for k in knobs if k.key.startswith("rules.")]:  # none under the 2023/24-on rule sets
         current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
         solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low, max=knob.high,
                            step=knob.step, on_value=setter(knob.key, knob.step))
     for org_id, org in raw["organisations"].items():
         with solara.Details(summary=org.get("name", org_id)):
-            for knob in knobs[2:]:
+            for knob in knobs:
                 if knob.key.startswith(f"organisations.{org_id}."):
                     current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
                     solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low,
@@ -131,8 +132,9 @@ def NegotiationTab(search: str = ""):
 
     shipped_raw = solara.use_memo(lambda: session.read_raw(names[choice.value]), [choice.value])
     source, raw = uploaded.value if uploaded.value else (names[choice.value].name, shipped_raw)
+    multi = "boards" in raw  # several boards, one ICB: viz/boards_view.py (issue 8)
     try:
-        scenario = session.build(raw, overrides.value, source)
+        scenario = None if multi else session.build(raw, overrides.value, source)
         error = ""
     except ScenarioError as exc:
         scenario, error = None, str(exc)
@@ -149,6 +151,11 @@ def NegotiationTab(search: str = ""):
         deadline=rounds.value, play=human.value, overrides=overrides.value))
     restore = ({"round": start.round, "answers": start.answers, "open": start.open}
                if key == start_key and start.round else None)
+    if multi:  # the address names the file only (viz/boards_view.py)
+        address = url_state.encode(url_state.PageState(scenario=names[choice.value].stem,
+                                                       upload=upload_digest.value if uploaded.value else ""))
+        BoardsView(raw, source, choice, names, on_upload, upload_error, address)
+        return
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):
             Controls(raw, overrides, seed, rounds, human, playing, speed, on_upload, upload_error, choice, names)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import solara
 
-from negotiation.batch.compare import OUTCOMES, compare
+from negotiation.batch.compare import LATER_OUTCOMES, compare, shown_outcomes
 from negotiation.batch.rows import run_row
 from negotiation.scenario import read_raw
 
@@ -54,7 +54,7 @@ def outcome_shares(df: pd.DataFrame) -> tuple[dict, list, list]:
     """{outcome: (len(ys), len(xs)) share of runs}, xs, ys."""
     xs, ys = sorted(df.x.unique()), sorted(df.y.unique())
     out = {}
-    for outcome in OUTCOMES:
+    for outcome in shown_outcomes(df.outcome.unique()):
         grid = df.assign(hit=df.outcome.eq(outcome)).pivot_table(index="y", columns="x", values="hit", aggfunc="mean")
         out[outcome] = grid.reindex(index=ys, columns=xs).fillna(0.0).to_numpy(float)
     return out, xs, ys
@@ -62,7 +62,8 @@ def outcome_shares(df: pd.DataFrame) -> tuple[dict, list, list]:
 
 @solara.component
 def CompareTab():
-    names = solara.use_memo(session.shipped, [])
+    names = solara.use_memo(lambda: session.one_board(session.shipped()), [])  # the sweep varies one board's figures
+    every = solara.use_memo(session.shipped, [])  # side by side: multi-board files too (each run is the whole area)
     choice = solara.use_reactive(next(iter(names)))
     raw = solara.use_memo(lambda: read_raw(names[choice.value]), [choice.value])
     knobs = {k.label: k for k in session.knobs(raw)}
@@ -73,7 +74,7 @@ def CompareTab():
     seeds = solara.use_reactive(3)
     runs = solara.use_reactive(0)
     progress = solara.use_reactive(0.0)
-    left = solara.use_reactive(list(names)[0])
+    left = solara.use_reactive(list(every)[0])
     right = solara.use_reactive(list(names)[-1])
     pair_runs = solara.use_reactive(0)
 
@@ -92,7 +93,7 @@ def CompareTab():
     def side_by_side(cancel: threading.Event):
         if pair_runs.value == 0:
             return None
-        return compare([str(names[left.value]), str(names[right.value])], seeds=20)
+        return compare([str(every[left.value]), str(every[right.value])], seeds=20)
 
     pair = solara.use_thread(side_by_side, dependencies=[pair_runs.value])
 
@@ -113,22 +114,24 @@ def CompareTab():
                 # (a sweep of another scenario is not shown under this one)
                 _, xl, yl, df = result.value
                 by_cell, xs, ys = outcome_shares(df)
-                shares = df.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0)
+                shares = df.outcome.value_counts(normalize=True).reindex(list(by_cell), fill_value=0)
                 alt = (f"Share of runs by outcome over {xl} and {yl}: " +
                        ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in shares.items()) + " overall")
                 Html(plots.png_img(plots.outcome_heatmaps(by_cell, xs, ys, xl, yl), alt, "sweep-heatmap"))
                 solara.Text("Sweep done: " + ", ".join(f"{k.replace('_', ' ')} {v:.0%}" for k, v in shares.items()),
                             classes=["sweep-done"])
         with solara.Card("Two scenarios side by side"):
-            solara.Select("Left", values=list(names), value=left)
-            solara.Select("Right", values=list(names), value=right)
+            solara.Select("Left", values=list(every), value=left)
+            solara.Select("Right", values=list(every), value=right)
             solara.Button("Compare (20 seeds each)", on_click=lambda: pair_runs.set(pair_runs.value + 1),
                           color="primary")
             if pair.state == solara.ResultState.RUNNING:
                 solara.ProgressLinear(True)
             elif pair.value is not None:
                 table = pair.value
-                view = table[["scenario", "approved_share", "not_approved_share", "deadlock_share",
-                              "median_rounds_to_sign_off", "median_fund_total", "mean_contribution_ccg",
-                              "mean_contribution_council"]].set_index("scenario").T
+                later = [f"{o}_share" for o in LATER_OUTCOMES if f"{o}_share" in table]
+                money = [c for c in table if c.startswith("mean_contribution_") and table[c].notna().any()]
+                view = table[["scenario", "approved_share", "not_approved_share", "deadlock_share", *later,
+                              "median_rounds_to_sign_off", "median_fund_total", *money]].set_index("scenario")
+                view = view.fillna({c: 0.0 for c in later}).T  # a scenario that never ended so: 0%
                 Html(frame_html(view), ["side-by-side"])

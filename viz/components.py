@@ -13,7 +13,7 @@ from .session import Snapshot
 
 BANNER_COLOURS = {  # (background, text): contrast at least 4.5:1 (the amber once had white text at 1.97:1)
     "approved": ("#1b5e20", "#ffffff"), "not_approved": ("#f9a825", "#1a1a1a"), "deadlock": ("#b71c1c", "#ffffff"),
-    "approved_with_conditions": ("#1b5e20", "#ffffff"), "arbitrated": ("#4a148c", "#ffffff"),  # issue 8 verdicts
+    "approved_with_conditions": ("#01579b", "#ffffff"), "arbitrated": ("#4a148c", "#ffffff"),  # issue 8 verdicts
     None: ("#37474f", "#ffffff"),
 }
 
@@ -151,6 +151,7 @@ svg { max-width: 100%; }
 .v-card__title { word-break: normal; overflow-wrap: anywhere; }
 .seats-table td:nth-child(3), .debrief-table td:nth-child(n+3) { white-space: nowrap; }
 .chart-narrow { display: none; }
+.boards-position td:nth-child(n+2) { white-space: nowrap; }
 .run-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px 24px; margin-top: 12px; }
 @media (max-width: 1263px) { .run-grid { grid-template-columns: minmax(0, 1fr); } }
 .run-heading { font-size: 20px; font-weight: 400; margin: 8px 0; }

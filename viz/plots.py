@@ -12,8 +12,11 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-OUTCOME_TITLES = {"approved": "Approved", "not_approved": "Signed, not approved", "deadlock": "Deadlock"}
-OUTCOME_MAPS = {"approved": "Greens", "not_approved": "Oranges", "deadlock": "Reds"}
+OUTCOME_TITLES = {"approved": "Approved", "not_approved": "Signed, not approved", "deadlock": "Deadlock",
+                  "approved_with_conditions": "Approved with conditions", "arbitrated": "Imposed by an arbiter"}
+# One panel per outcome, each titled: the panels are told apart by their titles, not by hue.
+OUTCOME_MAPS = {"approved": "Greens", "not_approved": "Oranges", "deadlock": "Reds", "approved_with_conditions": "Blues",
+                "arbitrated": "Purples"}
 
 
 def _figure(width: float, height: float, left=0.11, right=0.98, bottom=0.15, top=0.9) -> Figure:
@@ -40,7 +43,7 @@ def tick(v: float) -> str:
 def outcome_heatmaps(shares: dict, xs, ys, xlabel: str, ylabel: str) -> Figure:
     """One panel per outcome: the share of runs in each cell that ended that way (so a scenario that
     always signs but never passes assurance is not a wall of red 'not approved')."""
-    fig = _figure(12.0, 4.4, left=0.08, bottom=0.2, right=0.98, top=0.88)
+    fig = _figure(4.0 * max(3, len(shares)), 4.4, left=0.08 * 3 / max(3, len(shares)), bottom=0.2, right=0.98, top=0.88)
     axes = fig.subplots(1, len(shares), sharey=True)
     for ax, (outcome, values) in zip(np.atleast_1d(axes), shares.items()):
         ax.imshow(values, origin="lower", cmap=OUTCOME_MAPS[outcome], vmin=0, vmax=1, aspect="auto")

@@ -40,7 +40,7 @@ def join_link(room: Room) -> str:
 
 @solara.component
 def HostTab():
-    names = solara.use_memo(session.shipped, [])
+    names = solara.use_memo(lambda: session.one_board(session.shipped()), [])  # a room is one board's table
     choice = solara.use_reactive(next(iter(names)))
     seed = solara.use_reactive(0)
     minutes = solara.use_reactive(3.0)

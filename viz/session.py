@@ -26,8 +26,12 @@ def shipped() -> dict[str, Path]:
     """Shipped scenarios by display name, Oxfordshire first (the default)."""
     paths = sorted(SCENARIOS.glob("*.toml"), key=lambda p: (not p.name.startswith("oxfordshire"), p.name))
     raws = {p: read_raw(p) for p in paths}
-    # Multi-board files ([boards.<id>]) are left out until the app has a view per board (issue 8).
-    return {raw["scenario"]["name"]: p for p, raw in raws.items() if "boards" not in raw}
+    return {raw["scenario"]["name"]: p for p, raw in raws.items()}
+
+
+def one_board(names: dict[str, Path]) -> dict[str, Path]:
+    """The one-board files among ``names`` (the Compare tab's sweep varies one board's sliders)."""
+    return {name: p for name, p in names.items() if "boards" not in read_raw(p)}
 
 
 def raw_from_upload(name: str, data: bytes, size: int | None = None) -> dict:
@@ -41,7 +45,12 @@ def raw_from_upload(name: str, data: bytes, size: int | None = None) -> dict:
     except UnicodeDecodeError:
         raise ScenarioError(name, "", "not a text file (UTF-8)") from None
     raw = parse_toml(text, name)
-    scenario_from_dict(raw, name)
+    if "boards" in raw:  # several boards, one ICB (issue 8): validated as an area
+        from negotiation.boards import area_from_dict
+
+        area_from_dict(raw, name)
+    else:
+        scenario_from_dict(raw, name)
     return raw
 
 

@@ -14,6 +14,14 @@ from negotiation.scenario import Scenario
 
 OUTCOMES = ("approved", "not_approved", "deadlock")  # shares every table has; the ones below when they happen
 LATER_OUTCOMES = ("approved_with_conditions", "arbitrated")  # rule sets from 2023/24; the arbitration protocol
+
+
+def shown_outcomes(seen) -> tuple[str, ...]:
+    """The outcomes a table or chart shows: the three every one has, then any later verdict in ``seen``."""
+    seen = set(seen)
+    return OUTCOMES + tuple(o for o in LATER_OUTCOMES if o in seen)
+
+
 NEW_KINDS = {"icb", "unitary_council", "district_council"}
 
 
@@ -90,22 +98,25 @@ _EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characte
 
 def plot_comparison(table: pd.DataFrame):
     """Outcome shares by scenario with 95% intervals, as a matplotlib Figure (no global state touched)."""
-    from negotiation.batch.report import COLOURS, _need, plain
+    from negotiation.batch.report import COLOURS, HATCHES, _need, plain
 
     Figure = _need("matplotlib.figure").Figure
-    fig = Figure(figsize=(1.8 + 1.9 * len(table), 4.2))
+    shown = shown_outcomes(o for o in LATER_OUTCOMES if f"{o}_share" in table and table[f"{o}_share"].notna().any())
+    fig = Figure(figsize=(3.6 + (0.65 * len(shown) + 0.3) * len(table), 4.2))  # room for the legend on the right
     ax = fig.subplots()
-    width = 0.26
-    for j, outcome in enumerate(OUTCOMES):
-        xs = [i + (j - 1) * width for i in range(len(table))]
-        share = table[f"{outcome}_share"]
-        err = [share - table[f"{outcome}_ci_low"], table[f"{outcome}_ci_high"] - share]
-        ax.bar(xs, share, width, yerr=err, capsize=3, color=COLOURS[outcome], label=outcome.replace("_", " "))
+    width = 0.8 / len(shown)
+    for j, outcome in enumerate(shown):
+        xs = [i + (j - (len(shown) - 1) / 2) * width for i in range(len(table))]
+        share = table[f"{outcome}_share"].fillna(0.0)  # a scenario that never ended this way: 0
+        low, high = table[f"{outcome}_ci_low"].fillna(0.0), table[f"{outcome}_ci_high"].fillna(0.0)
+        err = [(share - low).clip(lower=0.0), (high - share).clip(lower=0.0)]
+        ax.bar(xs, share, width, yerr=err, capsize=3, color=COLOURS[outcome], hatch=HATCHES[outcome],
+               edgecolor="#333333", linewidth=0.5, label=outcome.replace("_", " "))
     ax.set_xticks(range(len(table)))
     ax.set_xticklabels([plain(name) for name in table["scenario"]], rotation=10, fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of runs (95% interval)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="outcome", title_fontsize=8)  # off the bars
     ax.set_title("Outcome by scenario")
     fig.tight_layout()
     return fig

@@ -33,6 +33,7 @@ def efficiency_summary(rows: pd.DataFrame) -> dict:
 
     return {
         "available": True,
+        "multi_board": any(str(c).startswith("outcome.") for c in rows.columns),  # whole-area rows (boards/rows.py)
         "signed_runs": len(signed),
         "runs_with_efficiency": len(eff),
         "efficiency_median": q(eff, 0.5),
@@ -50,8 +51,13 @@ def efficiency_sentence(summary: dict) -> str:
         return ("These rows predate the efficiency columns (an older sweep folder): "
                 "rerun the sweep into a new --out folder to see how efficient the agreements are.")
     n = summary["signed_runs"]
-    if n == 0 or summary["efficiency_median"] is None:
+    if n == 0:
         return "No run signed a plan, so there is no agreement to measure against the zone of agreement."
+    if summary["efficiency_median"] is None:
+        if summary.get("multi_board"):
+            return (f"{n:,} run(s) signed in every board; efficiency is not measured for a whole area (each board has "
+                    "its own zone of agreement: `run --json` gives each board's).")
+        return f"{n:,} run(s) signed, but in none did the zone of agreement offer any total gain to measure against."
     text = (
         f"Among the {n:,} signed runs, efficiency (the agreement's total gain over no deal as a share of the "
         f"largest the zone of agreement offers) has median {summary['efficiency_median']:.2f} "

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from negotiation.batch.compare import OUTCOMES
+from negotiation.batch.compare import shown_outcomes
 from negotiation.batch.efficiency import efficiency_sentence, efficiency_summary
 from negotiation.batch.store import SweepStore
 from negotiation.errors import SweepError
@@ -41,7 +41,12 @@ FIELD_LABELS = {
     "protocol": "protocol",
     "credibility_tolerance": "credibility tolerance (cut on last year)",
 }
-COLOURS = {"approved": "#2e7d32", "not_approved": "#f9a825", "deadlock": "#c62828"}
+# Okabe and Ito's colour-blind-safe palette (Okabe & Ito 2008), and a hatch each, so that no outcome is told
+# from another by hue alone; every chart also labels them in its legend.
+COLOURS = {"approved": "#009E73", "approved_with_conditions": "#56B4E9", "not_approved": "#E69F00",
+           "arbitrated": "#CC79A7", "deadlock": "#D55E00"}
+HATCHES = {"approved": "", "approved_with_conditions": "//", "not_approved": "..", "arbitrated": "xx",
+           "deadlock": "\\\\"}
 
 
 def label(key: str, names: dict[str, str]) -> str:
@@ -55,7 +60,7 @@ def label(key: str, names: dict[str, str]) -> str:
 def outcome_rates(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """Share of each outcome at each value of ``key``."""
     rates = pd.crosstab(rows[key], rows["outcome"], normalize="index")
-    return rates.reindex(columns=list(OUTCOMES), fill_value=0.0)
+    return rates.reindex(columns=list(shown_outcomes(rows["outcome"].unique())), fill_value=0.0)
 
 
 def approval_grid(rows: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
@@ -182,8 +187,9 @@ def plot_rates(rates: pd.DataFrame, title: str):
     ax = fig.subplots()
     bottom = np.zeros(len(rates))
     xs = [_tick(v) for v in rates.index]
-    for outcome in OUTCOMES:
-        ax.bar(xs, rates[outcome], bottom=bottom, color=COLOURS[outcome], label=outcome.replace("_", " "))
+    for outcome in rates.columns:
+        ax.bar(xs, rates[outcome], bottom=bottom, color=COLOURS[outcome], hatch=HATCHES[outcome], edgecolor="#333333",
+               linewidth=0.5, label=outcome.replace("_", " "))
         bottom += rates[outcome].to_numpy()
     ax.set_xlabel(plain(title))
     ax.set_ylabel("share of runs")
@@ -220,10 +226,11 @@ def plot_efficiency(rows: pd.DataFrame):
     ax = fig.subplots()
     signed = rows[rows.signed_off.astype(bool)]
     bins = np.linspace(0.0, 1.0, 21)
-    for outcome in ("approved", "not_approved"):
+    for outcome in ("approved", "approved_with_conditions", "not_approved", "arbitrated"):
         values = signed.loc[signed.outcome.eq(outcome), "efficiency"].dropna().to_numpy(dtype=float)
         if len(values):
-            ax.hist(values, bins=bins, color=COLOURS[outcome], alpha=0.8, label=outcome.replace("_", " "))
+            ax.hist(values, bins=bins, color=COLOURS[outcome], hatch=HATCHES[outcome], edgecolor="#333333", alpha=0.8,
+                    label=outcome.replace("_", " "))
     ax.set_xlabel("efficiency: share of the zone of agreement's largest total gain")
     ax.set_ylabel("signed runs")
     ax.set_xlim(0, 1)
@@ -250,7 +257,8 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
     for key in (x, y):
         if key is not None and key not in keys:
             raise SweepError(f"--x/--y {key!r} is not varied in this sweep (varied: {', '.join(keys)})")
-    overall = rows.outcome.value_counts(normalize=True).reindex(list(OUTCOMES), fill_value=0.0)
+    overall = rows.outcome.value_counts(normalize=True).reindex(list(shown_outcomes(rows.outcome.unique())),
+                                                                fill_value=0.0)
     box = deadlock_drivers(rows, keys)
     findings = {
         "rows": rows,
@@ -308,7 +316,7 @@ def build_report(
             pngs.append(png)
         sections = [
             "<h2>Overall</h2><p>"
-            + ", ".join(f"{o.replace('_', ' ')}: {findings['overall'][o]:.0%}" for o in OUTCOMES)
+            + ", ".join(f"{o.replace('_', ' ')}: {findings['overall'][o]:.0%}" for o in findings["overall"])
             + f" of {len(findings['rows'])} runs ({findings['rows'].seed.nunique()} seeds per setting).</p>",
             f"<h2>What drives deadlock</h2><p class='finding'>{html.escape(findings['deadlock_sentence'])}</p>",
             f"<h2>How good are the agreements?</h2><p>{html.escape(findings['efficiency_sentence'])}</p>"

@@ -42,7 +42,11 @@ class MultiBoardModel:
         if self.order not in ("simultaneous", "sequential"):
             raise ValueError(f"order must be simultaneous or sequential (got {self.order!r})")
         self.used: dict[str, float] = dict.fromkeys(area.shared, 0.0)  # £m committed so far, by shared organisation
-        self.runs: dict[str, BoardRun] = {}
+        self.runs: dict[str, BoardRun] = {}  # each board once it has finished
+        self.models: dict[str, NegotiationModel] = {}  # each board's current model, once it has opened
+        self.starts: dict[str, dict[str, float]] = {}  # shared organisations' headroom when each board opened
+        self.segments: dict[str, list[NegotiationModel]] = {b: [] for b in area.sequence}
+        self._open()  # round 0: the boards that negotiate first are open (the app shows them before any Step)
 
     def _model(self, board: str) -> NegotiationModel:
         return NegotiationModel(self.area.board_scenario(board, self.used), seed=self.seed, rounds=self.rounds)
@@ -65,34 +69,73 @@ class MultiBoardModel:
                     moved = True
         return moved
 
-    def run(self) -> MultiBoardModel:
+    # ------------------------------------------------------------ stepping (the app steps round by round)
+    def _open(self) -> None:
+        """Open the boards that negotiate first: all of them (simultaneous) or the first (sequential)."""
+        if self.models:
+            return
+        opening = self.area.sequence if self.order == "simultaneous" else self.area.sequence[:1]
+        for board in opening:
+            self.starts[board] = self._headroom(board)
+            self.models[board] = self._model(board)
+
+    @property
+    def finished(self) -> bool:
+        return len(self.runs) == len(self.area.sequence)
+
+    def step(self) -> None:
+        """One round: of each open board in turn (simultaneous), or of the board negotiating now (sequential)."""
+        self._open()
+        if self.finished:
+            return
         if self.order == "sequential":
-            for board in self.area.sequence:
-                start = self._headroom(board)
-                model = self._model(board).run()
+            board = next(b for b in self.area.sequence if b not in self.runs)
+            model = self.models[board]
+            model.step()
+            if model.finished:
                 self._commit(model)
-                self.runs[board] = BoardRun(board, self.area.board_names[board], collect(model), [], start)
-            return self
-        models = {b: self._model(b) for b in self.area.sequence}
-        starts = {b: self._headroom(b) for b in self.area.sequence}
-        segments: dict[str, list[NegotiationModel]] = {b: [] for b in self.area.sequence}
-        while not all(m.finished for m in models.values()):
-            for board in self.area.sequence:
-                model = models[board]
-                if model.finished:
-                    continue
-                model.step()
-                if model.finished and self._commit(model):
-                    for other, m in models.items():
-                        if not m.finished and set(m.ids) & {o for o in self.area.shared if o in model.ids}:
-                            fresh = self._model(other)
-                            fresh.round = m.round  # continue from the same round, with less headroom
-                            segments[other].append(m)
-                            models[other] = fresh
+                self._close(board)
+                later = [b for b in self.area.sequence if b not in self.runs]
+                if later:  # the next board opens with what is left
+                    self.starts[later[0]] = self._headroom(later[0])
+                    self.models[later[0]] = self._model(later[0])
+            return
         for board in self.area.sequence:
-            self.runs[board] = BoardRun(board, self.area.board_names[board], collect(models[board]), segments[board],
-                                        starts[board])
+            model = self.models[board]
+            if model.finished:
+                continue
+            model.step()
+            if model.finished and self._commit(model):
+                for other, m in self.models.items():
+                    if not m.finished and set(m.ids) & {o for o in self.area.shared if o in model.ids}:
+                        fresh = self._model(other)
+                        fresh.round = m.round  # continue from the same round, with less headroom
+                        self.segments[other].append(m)
+                        self.models[other] = fresh
+        if all(m.finished for m in self.models.values()):
+            for board in self.area.sequence:
+                self._close(board)
+
+    def _close(self, board: str) -> None:
+        model = self.models[board]
+        self.runs[board] = BoardRun(board, self.area.board_names[board], collect(model), self.segments[board],
+                                    self.starts[board])
+
+    def run(self) -> MultiBoardModel:
+        self._open()
+        while not self.finished:
+            self.step()
         return self
+
+    def committed_in(self, board: str) -> dict[str, float]:
+        """What the plan in force in ``board`` costs each shared organisation (£m per year; 0 until one is)."""
+        model = self.models.get(board)
+        plan = model.outcome.plan_index if model is not None and model.finished and model.outcome else None
+        out = {}
+        for org in self.area.shared:
+            if model is not None and org in model.ids and plan is not None:
+                out[org] = max(0.0, -float(model.evaluation.money[model.ids.index(org), plan]))
+        return out
 
     # ------------------------------------------------------------ results
     def shared_position(self) -> dict[str, dict]:

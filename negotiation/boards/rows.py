@@ -59,3 +59,14 @@ def validate_raw(raw: dict, source: str):
     from negotiation.scenario import scenario_from_dict
 
     return area_from_dict(raw, source) if "boards" in raw else scenario_from_dict(raw, source)
+
+
+def board_shares(rows) -> dict[str, dict[str, float]]:
+    """{board: {outcome: share of runs}} from whole-area rows' ``outcome.<board>`` columns ({} for one board)."""
+    out = {}
+    for col in rows.columns:
+        if str(col).startswith("outcome."):
+            shares = rows[col].value_counts(normalize=True)
+            out[str(col).removeprefix("outcome.")] = {o: float(shares.get(o, 0.0)) for o in reversed(WORST_FIRST)
+                                                      if o in shares.index}
+    return out
