@@ -257,7 +257,8 @@ def YourTurn(model: NegotiationModel, human: str, answer):
     with solara.Card(f"Your turn as {me.name}"):
         solara.Text(
             f"{proposer} proposes a £{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
-            f"care, £{plan.community_schemes:.1f}m of schemes, target {plan.admissions_target:+.1%}. "
+            f"care, £{plan.community_schemes:.1f}m of schemes, "
+            f"{'target' if model.spec.rules.policy == 'bcf_2015_16' else 'local goal'} {plan.admissions_target:+.1%}. "
             f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
             f"(no deal: £{verdict.no_deal:.1f}m)."
         )

@@ -134,6 +134,7 @@ def snapshot(model: NegotiationModel) -> Snapshot:
     names = {a.org_id: a.name for a in model.organisations}
     log = []
     ev = model.evaluation
+    goal = "target" if model.spec.rules.policy == "bcf_2015_16" else "local goal"  # 2023/24 on: nothing paid on it
     for record in model.history:
         plan = ev.space.plan(record.plan_index)
         log.append(
@@ -143,7 +144,7 @@ def snapshot(model: NegotiationModel) -> Snapshot:
                 "summary": (
                     f"£{plan.fund_total:.1f}m fund; £{plan.asc_protection:.1f}m social care; "
                     f"£{plan.community_schemes:.1f}m schemes; £{plan.acute_support:.1f}m acute support; "
-                    f"target {plan.admissions_target:+.1%}"
+                    f"{goal} {plan.admissions_target:+.1%}"
                 ),
                 "accepted": [names[r.org_id] for r in record.responses if r.accepted],
                 "rejections": [r.reason for r in record.responses if not r.accepted],
