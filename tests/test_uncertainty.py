@@ -3,6 +3,7 @@
 import math
 import re
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -203,3 +204,13 @@ def test_every_bad_range_in_a_file_is_listed_one_line_each(tmp_path):
     assert len(lines) == 2
     assert lines[0].startswith(f"{path}: organisations.ccg.committed_spend.value: range must have low <= value <= high")
     assert lines[1] == f"{path}: relationships.0.trust.basis: missing: a range needs value, low, high and basis"
+
+
+def test_labels_name_figures_inside_boards_in_words():
+    """assess tables on a multi-board file name figures as a reader would, not by their dotted keys."""
+    from negotiation.uncertainty.words import label
+
+    raw = read_raw(Path(__file__).resolve().parents[1] / "scenarios" / "north_central_london_2024.toml")
+    assert label("boards.camden.organisations.camden_council.budget", raw) == "London Borough of Camden's budget"
+    assert label("boards.barnet.rules.minimum_fund", raw) == "the minimum fund (Barnet)"
+    assert label("rules.emergency_saving_rate", raw) == "the share of tariff an ICB saves per admission avoided"

@@ -24,6 +24,8 @@ FIELD_WORDS = {
     "pooling_friction": "the value lost on pooled but unspent money",
     "unapproved_cost_share": "the cost of a signed plan that fails assurance",
     "credibility_tolerance": "how far a credible target may exceed what the plan achieves",
+    "nhs_asc_contribution_last_year": "last year's NHS contribution to social care",
+    "emergency_saving_rate": "the share of tariff an ICB saves per admission avoided",
     # activity
     "admissions_last_year": "last year's emergency admissions",
     "admissions_this_year": "this year's emergency admissions",
@@ -47,12 +49,20 @@ ORG_FIELD_WORDS = {
     "activity_share": "{org}'s share of emergency activity",
     "intervention_cost": "what no approved plan costs {org}",
     "beta": "{org}'s concession exponent",
+    "nhs_minimum_contribution": "{org}'s NHS minimum contribution",
+    "better_care_grant": "{org}'s Local Authority Better Care Grant",
+    "dfg": "{org}'s Disabled Facilities Grant",
 }
 
 
 def label(key: str, raw: dict) -> str:
     """A figure's name in words, e.g. ``organisations.nene_ccg.budget`` → "NHS Nene CCG's budget"."""
     parts = key.split(".")
+    if parts[0] == "boards" and len(parts) > 2:  # a multi-board file: the same words, in that board
+        board = raw.get("boards", {}).get(parts[1], {})
+        inner = label(".".join(parts[2:]), {**raw, **board, "organisations": {
+            **raw.get("organisations", {}), **board.get("organisations", {})}})
+        return f"{inner} ({board.get('name', parts[1])})" if parts[2] != "organisations" else inner
     if parts[0] == "organisations" and len(parts) == 3:
         org = raw.get("organisations", {}).get(parts[1], {}).get("name", parts[1])
         return ORG_FIELD_WORDS.get(parts[2], "{org}'s " + parts[2].replace("_", " ")).format(org=org)
