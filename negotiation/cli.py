@@ -181,13 +181,7 @@ def explain(
     if "rule_set" in figures:
         _print_pooled(figures)
         return
-    table = Table(title=f"Derived figures: {escape(figures['scenario'])}")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, (label, unit) in LABELS.items():
-        value = figures[key]
-        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
-    out.print(table)
+    out.print(_figures_table(f"Derived figures: {escape(figures['scenario'])}", LABELS, figures))
     verdict = "is credible" if figures["national_target_credible"] else "fails assurance as not credible"
     out.print(f"A plan that signs the national target ({figures['national_admissions_target']:.1%}) {verdict} "
               f"(condition credible_target: at most {figures['most_ambitious_credible_target']:+.1%} on last year).",
@@ -201,17 +195,23 @@ def explain(
     out.print(targets)
 
 
+def _figures_table(title: str, labels: dict, figures: dict) -> Table:
+    """``explain``'s derived figures, each as a percentage or £m as its label says."""
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, (label, unit) in labels.items():
+        value = figures[key]
+        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
+    return table
+
+
 def _print_pooled(figures: dict) -> None:
     """``explain`` under a pooled-grants rule set: streams, the ASC uplift, each party's share."""
     from negotiation.rules.explain_pooled import LABELS as POOLED
 
-    table = Table(title=f"Derived figures: {escape(figures['scenario'])} ({escape(figures['rule_set_title'])})")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    for key, (label, unit) in POOLED.items():
-        value = figures[key]
-        table.add_row(label, f"{value:.1%}" if unit == "pct" else f"£{value:.1f}m")
-    out.print(table)
+    title = f"Derived figures: {escape(figures['scenario'])} ({escape(figures['rule_set_title'])})"
+    out.print(_figures_table(title, POOLED, figures))
     parties = Table(title="Each party's share of the pool before negotiation (£m per year)")
     for col in ("organisation", "kind", "pools", "share", "headroom", "ASC need"):
         parties.add_column(col)
