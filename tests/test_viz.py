@@ -6,7 +6,7 @@ from negotiation import ScenarioError, load_scenario
 from negotiation.model import NegotiationModel
 from viz import session, svg
 
-from .conftest import NORTHAMPTONSHIRE, OXFORDSHIRE
+from .conftest import NORTHAMPTONSHIRE, OXFORDSHIRE, SCENARIOS
 
 
 def test_shipped_scenarios_default_to_oxfordshire():
@@ -98,3 +98,14 @@ def test_replaying_the_address_gives_the_same_negotiation():
     assert run_view.views(person) == run_view.views(direct)
     assert all("decided by the person playing it" in r.reason
                for rec in person.history for r in rec.responses if r.org_id == "nene_ccg")
+
+
+def test_round_log_says_local_goal_under_later_rule_sets():
+    """From 2023/24 nothing is paid on the admissions metric: the app calls it a local goal, as the CLI does."""
+    from negotiation.model import NegotiationModel
+    from viz.session import snapshot
+
+    later = snapshot(NegotiationModel(str(SCENARIOS / "oxfordshire_2025.toml"), seed=0).run())
+    assert "local goal" in later.log[-1]["summary"] and "target" not in later.log[-1]["summary"]
+    earlier = snapshot(NegotiationModel(str(SCENARIOS / "oxfordshire_2014.toml"), seed=0).run())
+    assert "target" in earlier.log[-1]["summary"]
