@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from negotiation.errors import NegotiationError, ScenarioError, one_line
+from negotiation.kinds import kind_name
 from negotiation.limits import MAX_ROUNDS
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def _print_run(result) -> None:
         table.add_column(col)
     for org_id, o in result.organisations.items():
         table.add_row(
-            escape(o["name"]), o["kind"], f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
+            escape(o["name"]), escape(kind_name(o["kind"])), f"{result.contributions.get(org_id, 0):.1f}", f"{o['net_money']:+.1f}",
             f"{o['utility']:+.1f}", f"{o['reservation']:+.1f}", "yes" if o["accepted"] else "no",
         )
     out.print(table)
@@ -216,7 +217,7 @@ def _print_pooled(figures: dict) -> None:
     for col in ("organisation", "kind", "pools", "share", "headroom", "ASC need"):
         parties.add_column(col)
     for p in figures["parties"].values():
-        parties.add_row(escape(p["name"]), p["kind"], f"{p['pooled']:.1f}", f"{p['share_of_pool']:.1%}",
+        parties.add_row(escape(p["name"]), escape(kind_name(p["kind"])), f"{p['pooled']:.1f}", f"{p['share_of_pool']:.1%}",
                         f"{p['headroom']:.1f}", f"{p['asc_need']:.1f}")
     out.print(parties)
     out.print("Signs: " + ", ".join(figures["signatories"]), markup=False)

@@ -64,13 +64,67 @@ def run_area_cli(path: Path, seed: int, rounds: int | None, sets: list[str] | No
                 "within duty"):
         table.add_column(escape(col))
     for pos in model.shared_position().values():
-        cells = [f"{pos['boards'][b]['net_money']:+.1f} ({pos['boards'][b]['outcome']})" if b in pos["boards"] else "-"
+        cells = [f"{pos['boards'][b]['net_money']:+.1f} ({pos['boards'][b]['outcome'].replace('_', ' ')})"
+                 if b in pos["boards"] else "-"
                  for b in area.sequence]
         table.add_row(escape(pos["name"]), f"{pos['headroom']:.1f}", *cells, f"{pos['net_money']:+.1f}",
                       f"{pos['headroom_left']:.1f}", "yes" if pos["within_duty"] else "no")
     out.print(table)
     if award is not None:
         out.print(award["sentence"], markup=False)
+    if not sets and rounds is None and (order is None or order == area.order):  # an assessment is of the file
+        for line in area_verdict_lines(path, {b: r.result.outcome for b, r in model.runs.items()}, area.board_names):
+            out.print(line, soft_wrap=True, markup=False)
+
+
+def area_verdict_lines(scenario: Path, outcomes: dict[str, str], names: dict[str, str]) -> list[str]:
+    """Under a multi-board run: how often its verdict holds across the ranges, or the command that finds out.
+
+    As ``run`` does for one board (negotiation.cli_assess.verdict_line). An assessment of a multi-board file
+    runs the whole area at each point, and its outcome is the worst board's (negotiation.boards.rows), so
+    the area line is about that; the line after it gives each board's own verdict's share from the
+    assessment's runs (their ``outcome.<board>`` columns).
+    """
+    from negotiation.batch.compare import wilson
+    from negotiation.boards.rows import WORST_FIRST
+    from negotiation.uncertainty.assessment import command_for, previous
+    from negotiation.uncertainty.ranges import read_ranged
+
+    worst = next(o for o in WORST_FIRST if o in outcomes.values())
+    try:
+        if not read_ranged(scenario).ranges:
+            return ["This scenario has no ranges: every figure is taken as exact."]
+        saved = previous(scenario)
+    except NegotiationError:
+        return []
+    words = worst.replace("_", " ")
+    if saved is None:
+        return [f"How sure are these verdicts across the scenario's ranges (the area's, its worst board's: {words})? "
+                f"Run: {command_for(scenario)} (each run is the whole area; a quicker screen: add --method morris "
+                "--samples 4)"]
+    probs = {r["outcome"]: r for r in saved["probabilities"]}
+    n = int(next(iter(probs.values()))["points"]) if probs else 0
+    p = probs.get(worst) or {"probability": 0.0, **dict(zip(("ci_low", "ci_high"), wilson(0, max(n, 1))))}
+    lines = [f"Across the scenario's ranges the area's verdict (its worst board's: {words}) holds in "
+             f"{p['probability']:.0%} of plausible figures (95% interval {p['ci_low']:.0%}–{p['ci_high']:.0%}; "
+             f"{saved['method']}, {saved['runs']} runs; most likely: {saved['most_likely'].replace('_', ' ')})."]
+    each = _board_shares(saved)
+    if each:
+        lines.append("Each board's verdict holds in: " + "; ".join(
+            f"{names.get(b, b)} ({o.replace('_', ' ')}) {each.get(b, {}).get(o, 0.0):.0%}" for b, o in outcomes.items())
+            + f" of the assessment's {saved['runs']} runs.")
+    return lines
+
+
+def _board_shares(saved: dict) -> dict[str, dict[str, float]]:
+    """Each board's outcome shares over an assessment's runs ({} if its runs cannot be read)."""
+    from negotiation.batch import load_sweep
+    from negotiation.boards.rows import board_shares
+
+    try:
+        return board_shares(load_sweep(saved["rows"]))
+    except (NegotiationError, OSError, KeyError, ValueError):
+        return {}
 
 
 def arbitration_award(model) -> dict | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from negotiation.kinds import kind_name
+
 if TYPE_CHECKING:
     from negotiation.result import NegotiationResult
 
@@ -39,7 +41,7 @@ def result_html(result: NegotiationResult) -> str:
     for org_id, org in result.organisations.items():
         rows.append(
             "<tr>"
-            f"<td>{escape(str(org['name']))}</td><td>{escape(str(org['kind']))}</td>"
+            f"<td>{escape(str(org['name']))}</td><td>{escape(kind_name(str(org['kind'])))}</td>"
             f"<td style='text-align:right'>{result.contributions.get(org_id, 0.0):.1f}</td>"
             f"<td style='text-align:right'>{org['net_money']:+.1f}</td>"
             f"<td style='text-align:right'>{org['utility']:+.1f}</td>"

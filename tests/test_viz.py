@@ -73,8 +73,9 @@ def test_page_state_round_trips_through_the_address():
     assert "scenario=northamptonshire_2014" in query and "set.rules.mret_rate=0.35" in query
     assert url_state.parse(query) == state
     # A damaged or hostile link restores what it can and never fails.
-    bad = url_state.parse("seed=x&round=999&answers=a<script>&deadline=-4&open=yes")
-    assert (bad.seed, bad.round, bad.answers, bad.deadline, bad.open) == (0, 30, "ar", 0, False)
+    bad = url_state.parse("seed=x&round=999&answers=a<script>&deadline=-4&open=yes&order=random&first=../x")
+    assert (bad.seed, bad.round, bad.answers, bad.deadline, bad.open) == (0, url_state.MAX_STEPS, "ar", 0, False)
+    assert (bad.order, bad.first) == ("", "")  # (a one-board run replays at most its deadline's rounds)
 
 
 def test_replaying_the_address_gives_the_same_negotiation():

@@ -151,10 +151,9 @@ def NegotiationTab(search: str = ""):
         deadline=rounds.value, play=human.value, overrides=overrides.value))
     restore = ({"round": start.round, "answers": start.answers, "open": start.open}
                if key == start_key and start.round else None)
-    if multi:  # the address names the file only (viz/boards_view.py)
-        address = url_state.encode(url_state.PageState(scenario=names[choice.value].stem,
-                                                       upload=upload_digest.value if uploaded.value else ""))
-        BoardsView(raw, source, choice, names, on_upload, upload_error, address)
+    if multi:  # its own controls, run and address (viz/boards_view.py)
+        BoardsView(raw, source, choice, names, on_upload, upload_error, overrides, seed, rounds, human, start,
+                   upload_digest.value if uploaded.value else "")
         return
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):

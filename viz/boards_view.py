@@ -2,7 +2,9 @@
 with the views a one-board scenario has (verdict, offers, fund, network, derived figures, round log).
 
 The order the boards negotiate in is chosen here (simultaneous, or sequential with the board that goes
-first); each browser session steps its own :class:`~negotiation.boards.MultiBoardModel`.
+first), the figures that decide the run are sliders and a person may play one organisation (the ICB in
+every board, or one council), answering each plan put to it with the one-board page's card; each browser
+session steps its own :class:`~negotiation.boards.MultiBoardModel`. The address keeps all of it.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ import traitlets
 from negotiation.errors import ScenarioError
 
 from . import boards_session as bs
-from . import session, svg
-from .components import FileUpload, Heading, Html, round_log_html, table_html
+from . import session, svg, url_state
+from .boards_controls import BoardControls
+from .components import Heading, Html, round_log_html, table_html
 from .room_common import chart
-from .run_view import banner_html
+from .run_view import YourTurn, banner_html
 
 
 class AddressKeeper(ipyvue.VueTemplate):
-    """Puts the scenario in the browser's address (as viz/run_view.py's RunBoard does for one board), so a reload
-    opens this file again; the order, seed and rounds played are not kept (a reload starts at round 0)."""
+    """Puts the page's state in the browser's address (as viz/run_view.py's RunBoard does for one board): the file,
+    the figures moved, seed, deadline, who a person plays, the order and the steps played, so a reload (or a
+    shared link) restores the run (viz/url_state.py)."""
 
     query = traitlets.Unicode("").tag(sync=True)
     template = traitlets.Unicode("""
@@ -46,27 +50,6 @@ module.exports = {
   }
 }
 </script>""").tag(sync=True)
-
-
-@solara.component
-def BoardControls(raw, choice, names, on_upload, upload_error, seed, rounds, order, first, area):
-    solara.Select("Scenario", values=list(names), value=choice)
-    solara.Text(f"Or upload a scenario (.toml, up to {session.MAX_UPLOAD_BYTES // 1024} KB):")
-    FileUpload("Scenario file", on_upload, session.MAX_UPLOAD_BYTES)
-    if upload_error.value:
-        solara.Error(upload_error.value, classes=["upload-error"])
-    solara.Select("Order the boards negotiate in", values=list(bs.ORDERS), value=order)
-    if area is not None and order.value == "sequential":
-        labels = {area.board_names[b]: b for b in area.sequence}
-        current = next((n for n, b in labels.items() if b == first.value), next(iter(labels)))
-        solara.Select("Board that goes first", values=list(labels), value=current,
-                      on_value=lambda n: first.set(labels[n]))
-    solara.SliderInt(f"Seed: {seed.value}", value=seed, min=0, max=99)
-    default_deadline = int(session.value_at(raw, "rules.deadline_rounds", 12))
-    solara.SliderInt(f"Deadline: {rounds.value or default_deadline} rounds (each board)",
-                     value=rounds.value or default_deadline, min=1, max=30, on_value=rounds.set)
-    solara.Text("Budgets, strategies and playing an organisation yourself are in the one-board scenarios; "
-                "here the figures are the file's own.", style={"font-size": "13px"})
 
 
 @solara.component
@@ -109,83 +92,138 @@ def overview_html(mb) -> str:
 
 
 @solara.component
-def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, address: str = ""):
-    seed = solara.use_reactive(0)
-    rounds = solara.use_reactive(0)
-    order = solara.use_reactive(str(session.value_at(raw, "negotiation.order", "simultaneous")))
-    first = solara.use_reactive("")
+def YourTurns(mb, answer):
+    """A card for each board whose plan awaits the person's answer (the one-board page's card, per board)."""
+    for board in mb.to_answer():
+        model = mb.models[board]
+        with solara.Column(classes=["your-turn"], style={"margin": "4px 0"}):
+            Heading(f"{mb.area.board_names[board]}: a plan awaits your answer", 3)
+            YourTurn(model, mb.human, lambda accept, b=board: answer(b, accept))
+
+
+@solara.component
+def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, overrides, seed, rounds, human,
+               start: url_state.PageState | None = None, upload: str = ""):
+    """``overrides``, ``seed``, ``rounds`` and ``human`` are the page's (kept when the file changes back and forth
+    as on the one-board page); ``start`` is what the address held when the page opened, restored once."""
+    start = start or url_state.PageState()
+    stem = names[choice.value].stem
+    order = solara.use_reactive(start.order or str(session.value_at(raw, "negotiation.order", "simultaneous")))
+    first = solara.use_reactive(start.first)
     tick = solara.use_reactive(0)
     resets = solara.use_reactive(0)
     tab = solara.use_reactive(0)
     playing = solara.use_reactive(False)
     lock = solara.use_memo(threading.Lock, [])
+    shown_raw = solara.use_ref(id(raw))
 
     def on_new_file():
         """Another file: its own order, its first board's tab (the last file's board ids mean nothing here)."""
+        if shown_raw.current == id(raw):  # (the first render: keep what the address restored)
+            return
+        shown_raw.current = id(raw)
         order.set(str(session.value_at(raw, "negotiation.order", "simultaneous")))
         first.set("")
         tab.set(0)
 
     solara.use_effect(on_new_file, [id(raw)])
+    settings = (source, tuple(sorted(overrides.value.items())), seed.value, rounds.value, order.value, first.value,
+                human.value)
+    key = (id(raw), *settings, resets.value)
 
-    def make_area():
+    def make_model():
         try:
-            return bs.build_area(raw, source, first.value or None), ""
+            return bs.build_run(raw, overrides.value, source, first.value or None, seed.value, rounds.value,
+                                order.value, human.value), ""
         except ScenarioError as exc:
             return None, str(exc)
 
-    area, error = solara.use_memo(make_area, [id(raw), source, first.value])
-    key = (id(area), seed.value, rounds.value, order.value, resets.value)
-
-    def make_model():
-        if area is None:
-            return None
-        return bs.MultiBoardModel(area, seed=seed.value, rounds=rounds.value or None, order=order.value)
-
-    mb = solara.use_memo(make_model, [key])
+    mb, error = solara.use_memo(make_model, [key])
+    area = mb.area if mb is not None else None
     solara.use_effect(lambda: playing.set(False), [key])  # a new run starts paused
+    restored = solara.use_ref(False)
+    wanted = solara.use_memo(lambda: (start.upload or start.scenario, tuple(sorted(start.overrides.items())),
+                                      start.seed, start.deadline, start.order or order.value, start.first, start.play),
+                             [])
+
+    def restore_once():
+        """The address's round, answers and open step, replayed once into the run it describes."""
+        if restored.current or mb is None:
+            return
+        restored.current = True
+        if start.round or start.answers or start.open:
+            if (upload or stem, *settings[1:]) == wanted and resets.value == 0:
+                with lock:
+                    bs.replay(mb, start.round, start.answers, start.open)
+
+    solara.use_memo(restore_once, [key])
 
     def advance():
+        """Step: one round of the open boards; with a person playing, the plans put to them first."""
         if mb is None or mb.finished:
             return
         with lock:
-            mb.step()
+            mb.begin()
+            mb.advance()
+        tick.set(tick.value + 1)
+
+    def answer(board: str, accept: bool):
+        with lock:
+            if board in mb.to_answer():
+                mb.give(board, accept)
+                mb.advance()
         tick.set(tick.value + 1)
 
     def play(cancel: threading.Event):
-        """Two rounds a second until every board has finished (or Pause)."""
+        """Two rounds a second until every board has finished, a plan awaits the person, or Pause."""
         while playing.value and not cancel.is_set():
             time.sleep(0.5)
-            if cancel.is_set() or mb is None or mb.finished:
+            if cancel.is_set() or mb is None or mb.finished or mb.in_step:
                 break
             advance()
-        if mb is not None and mb.finished:
+        if mb is not None and (mb.finished or mb.in_step):
             playing.set(False)
 
     solara.use_thread(play, dependencies=[playing.value, key])
 
     def run_to_end():
-        if mb is None:
+        if mb is None or mb.human:
             return
         with lock:
             mb.run()
         tick.set(tick.value + 1)
 
+    def on_reset():
+        """Round 0 with the file's own figures."""
+        if overrides.value:
+            overrides.set({})
+        resets.set(resets.value + 1)
+
+    _ = tick.value
+    file_order = str(session.value_at(raw, "negotiation.order", "simultaneous"))
+    address = url_state.encode(url_state.PageState(
+        scenario=stem, upload=upload, seed=seed.value, deadline=rounds.value, play=(mb.human or "") if mb else human.value,
+        overrides=overrides.value, order="" if order.value == file_order else order.value,
+        first=first.value if order.value == "sequential" else "",
+        round=mb.steps if mb else 0, answers=mb.answers if mb else "", open=bool(mb and mb.in_step)))
     AddressKeeper.element(query=address)
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
         with solara.Column(classes=["controls-column"]):
-            BoardControls(raw, choice, names, on_upload, upload_error, seed, rounds, order, first, area)
+            BoardControls(raw, choice, names, on_upload, upload_error, seed, rounds, order, first, human, overrides,
+                          area)
         with solara.Column(classes=["boards-view"]):
             if error or mb is None:
                 solara.Error(error or "no boards")
                 return
-            _ = tick.value
+            waiting = mb.in_step
             with solara.Row(style={"flex-wrap": "wrap"}):
-                solara.Button("Step", on_click=advance, disabled=mb.finished, color="primary")
+                solara.Button("Step", on_click=advance, disabled=mb.finished or waiting, color="primary")
                 solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                              disabled=mb.finished)
-                solara.Button("Run to end", on_click=run_to_end, disabled=mb.finished)
-                solara.Button("Reset", on_click=lambda: resets.set(resets.value + 1))
+                              disabled=mb.finished or waiting)
+                solara.Button("Run to end", on_click=run_to_end, disabled=mb.finished or bool(mb.human))
+                solara.Button("Reset", on_click=on_reset)
+            if waiting:
+                YourTurns(mb, answer)
             Heading(f"{area.name}: {len(area.sequence)} boards, one ICB", 2)
             Html(overview_html(mb), ["boards-overview"])
             views = bs.boards(mb)

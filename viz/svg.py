@@ -14,7 +14,9 @@ from html import escape
 
 import networkx as nx
 
+from negotiation.kinds import kind_name
 from negotiation.model import NegotiationModel
+from negotiation.rules import ROLES, role_kind
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 STANCE_COLOURS = {"proposer": "#1565c0", "accepts": "#2e7d32", "rejects": "#c62828", "waiting": "#9e9e9e"}
@@ -169,13 +171,17 @@ def layout(model: NegotiationModel) -> dict:
     return _LAYOUTS[key]
 
 
-KIND_LABELS = {"ccg": "CCG", "council": "council", "acute_trust": "acute trust", "community_trust": "community trust"}
 STANCE_TEXT = {"proposer": "★ proposes", "accepts": "✓ accepts", "rejects": "✗ rejects", "waiting": "… waiting",
                "blocked": "✗ blocked the deal"}
 
 
 def _shape(kind: str, x: float, y: float, fill: str, r: float = 14) -> str:
+    """Shape by role: commissioners (CCG, ICB) circles, councils squares, acute trusts triangles, community
+    trusts diamonds (an ICB is drawn as a CCG was; a unitary or district council as a council)."""
     stroke = "stroke='#222' stroke-width='1.5'"
+    kind = role_kind(kind) if kind in ROLES else kind
+    if kind == "district_council":
+        kind = "council"
     if kind == "council":
         return f"<rect x='{x - r:.1f}' y='{y - r:.1f}' width='{2 * r:.1f}' height='{2 * r:.1f}' fill='{fill}' {stroke}/>"
     if kind == "acute_trust":
@@ -211,7 +217,10 @@ def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, fo
     per_row = 2 if narrow else 4
     kinds = list(dict.fromkeys(a.kind for a in model.organisations))
     stances = ["proposer", "accepts", "rejects", "waiting"]
-    key_rows = math.ceil(len(kinds) / per_row) + math.ceil(len(stances) / per_row)
+    # the kinds' key in words ("ICB (NHS commissioner)"): as many a row as their longest name leaves room for
+    longest = max(len(kind_name(k)) for k in kinds)
+    kind_row = max(1, min(per_row, int((width - 14) // (font * (0.58 * longest + 1.6)))))
+    key_rows = math.ceil(len(kinds) / kind_row) + math.ceil(len(stances) / per_row)
     line = font + 6
     key_top = font + 14
     pad_x = 0.17 * width if narrow else 120
@@ -228,12 +237,12 @@ def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, fo
            f"<text x='{width / 2}' y='{font + 4}' text-anchor='middle' font-size='{font + 2}' font-weight='600'>"
            "Relationships (edge width = trust) and stance</text>"]
     # Key: shapes name the kinds, colours and words the stances.
-    slot = (width - 14) / per_row
+    slot, kind_slot = (width - 14) / per_row, (width - 14) / kind_row
     for i, kind in enumerate(kinds):
-        x, y = 14 + (i % per_row) * slot, key_top + (i // per_row) * line + font
+        x, y = 14 + (i % kind_row) * kind_slot, key_top + (i // kind_row) * line + font
         out.append(_shape(kind, x, y - font * 0.35, "#ffffff", r=font * 0.45) +
-                   f"<text x='{x + font}' y='{y}'>{KIND_LABELS.get(kind, kind)}</text>")
-    first = math.ceil(len(kinds) / per_row)
+                   f"<text x='{x + font}' y='{y}'>{escape(kind_name(kind))}</text>")
+    first = math.ceil(len(kinds) / kind_row)
     for i, stance in enumerate(stances):
         x, y = 14 + (i % per_row) * slot, key_top + (first + i // per_row) * line + font
         out.append(f"<circle cx='{x}' cy='{y - font * 0.35:.1f}' r='{font * 0.4:.1f}' fill='{colours[stance]}'/>"

@@ -9,16 +9,27 @@ has gone (``round``; for a person playing, their answers ``answers=ar..`` and
 seed, so replaying the rounds gives back the same negotiation.
 
     /?scenario=northamptonshire_2014&seed=3&deadline=12&set.rules.mret_rate=0.35&round=4
+
+A multi-board file (viz/boards_view.py) keeps the same things plus the order the boards negotiate in
+(``order=sequential``) and, sequentially, the board that goes first (``first=west``); its ``round`` counts
+the run's steps (one round of every open board, or of the board negotiating now), so it may pass 30, and
+``answers`` are the person's answers in every board they sit on, in the order the boards used them.
+
+    /?scenario=north_central_london_2024&play=ncl_icb&set.organisations.ncl_icb.committed_spend=2992.0&round=2
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
+MAX_STEPS = 400  # a multi-board run's steps: sequentially, every board's rounds one after another
+ORDERS = ("simultaneous", "sequential")
+_BOARD_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_UPLOADS = 64  # uploaded scenarios kept for reloads (each at most 256 KB of parsed TOML)
 _UPLOADS: OrderedDict[str, tuple[str, dict]] = OrderedDict()
 _LOCK = threading.Lock()
@@ -35,6 +46,8 @@ class PageState:
     round: int = 0
     answers: str = ""  # a person's answers, round by round: "a" accept, "r" reject
     open: bool = False  # a round is open, waiting for the person's answer
+    order: str = ""  # multi-board: simultaneous | sequential ("": the file's)
+    first: str = ""  # multi-board, sequential: the board that goes first ("": the file's)
 
 
 def remember_upload(name: str, data: bytes, raw: dict) -> str:
@@ -76,11 +89,15 @@ def parse(search: str) -> PageState:
             elif key == "play":
                 state.play = value[:80]
             elif key == "round":
-                state.round = max(0, min(30, int(value)))
+                state.round = max(0, min(MAX_STEPS, int(value)))
             elif key == "answers":
-                state.answers = "".join(c for c in value if c in "ar")[:30]
+                state.answers = "".join(c for c in value if c in "ar")[:MAX_STEPS * 8]
             elif key == "open":
                 state.open = value == "1"
+            elif key == "order":
+                state.order = value if value in ORDERS else ""
+            elif key == "first":
+                state.first = value if _BOARD_ID.fullmatch(value) else ""
             elif key.startswith("set.") and len(state.overrides) < 200:
                 state.overrides[key[4:]] = _number(value)
         except ValueError:
@@ -99,6 +116,10 @@ def encode(state: PageState) -> str:
             pairs.append((key, str(value)))
     if state.play:
         pairs.append(("play", state.play))
+    if state.order:
+        pairs.append(("order", state.order))
+    if state.first:
+        pairs.append(("first", state.first))
     pairs += [(f"set.{k}", repr(v) if isinstance(v, float) else str(v)) for k, v in sorted(state.overrides.items())]
     if state.round:
         pairs.append(("round", str(state.round)))

@@ -63,10 +63,23 @@ def outcome_rates(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     return rates.reindex(columns=list(shown_outcomes(rows["outcome"].unique())), fill_value=0.0)
 
 
-def approval_grid(rows: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    return rows.assign(approved=rows.outcome.eq("approved")).pivot_table(
+APPROVALS = ("approved", "approved_with_conditions")  # under the 2023/24-on rule sets both are approval
+
+
+def approval_grid(rows: pd.DataFrame, x: str, y: str, outcomes: tuple[str, ...] = APPROVALS) -> pd.DataFrame:
+    """Share of runs in each (x, y) cell whose outcome is one of ``outcomes``: by default approval with or
+    without conditions (assurance approves a plan either way under the 2023/24-on rules; the report's cells
+    say how much of it came with conditions, from ``approval_grid(rows, x, y, ("approved_with_conditions",))``)."""
+    return rows.assign(approved=rows.outcome.isin(outcomes)).pivot_table(
         index=y, columns=x, values="approved", aggfunc="mean"
     )
+
+
+def approval_title(rows: pd.DataFrame) -> str:
+    """The heatmap's title: it says conditions count as approval when any run was approved with them."""
+    if rows.outcome.eq("approved_with_conditions").any():
+        return "Approval rate (approved, with or without conditions)"
+    return "Approval rate"
 
 
 @dataclass(frozen=True)
@@ -200,21 +213,33 @@ def plot_rates(rates: pd.DataFrame, title: str):
     return fig
 
 
-def plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str):
-    """Approval rate over two varied figures (a matplotlib Figure; no global state touched)."""
+def plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str, conditions: pd.DataFrame | None = None,
+                 title: str = "Approval rate"):
+    """Approval rate over two varied figures (a matplotlib Figure; no global state touched).
+
+    ``conditions``: the share approved *with conditions* in each cell (same shape as ``grid``); when given,
+    each cell reads "80%" over "(30% cond.)", so one panel answers "was it approved?" and still shows how
+    much of that approval was conditional (docs: README, "Report").
+    """
     Figure = _need("matplotlib.figure").Figure
     fig = Figure(figsize=(6.4, 4.8))
     ax = fig.subplots()
     im = ax.imshow(grid.to_numpy(dtype=float), origin="lower", cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), [_tick(v) for v in grid.columns], rotation=30, fontsize=7)
     ax.set_yticks(range(grid.shape[0]), [_tick(v) for v in grid.index], fontsize=7)
+    cond = None if conditions is None else conditions.reindex_like(grid).to_numpy(dtype=float)
     for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
         if not np.isnan(v):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6)
+            text = f"{v:.0%}"
+            if cond is not None and not np.isnan(cond[i, j]) and cond[i, j] > 0:
+                text += f"\n({cond[i, j]:.0%} cond.)"
+            ax.text(j, i, text, ha="center", va="center", fontsize=6, linespacing=1.1)
     ax.set_xlabel(plain(xlabel))
     ax.set_ylabel(plain(ylabel))
-    ax.set_title("Approval rate")
-    fig.colorbar(im, ax=ax, fraction=0.04)
+    ax.set_title(title, fontsize=10)
+    bar = fig.colorbar(im, ax=ax, fraction=0.04)
+    bar.set_label("share of runs approved" + (" (with or without conditions)" if cond is not None else ""),
+                  fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -273,6 +298,8 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
         "rates": {},
         "heatmap": None,
         "heatmap_axes": None,
+        "heatmap_conditions": None,  # share approved with conditions per cell (None: no run was)
+        "heatmap_title": "Approval rate",
         "figures": {},
         "efficiency": efficiency_summary(rows),
     }
@@ -286,8 +313,12 @@ def sweep_findings(sweep_dir: str | Path, x: str | None = None, y: str | None = 
     if len(keys) >= 2:
         x, y = x or keys[0], y or (keys[1] if keys[1] != (x or keys[0]) else keys[0])
         grid = approval_grid(rows, x, y)
+        with_conditions = rows.outcome.eq("approved_with_conditions").any()
+        conditions = approval_grid(rows, x, y, ("approved_with_conditions",)) if with_conditions else None
         findings["heatmap"], findings["heatmap_axes"] = grid, (x, y)
-        findings["figures"]["heatmap"] = plot_heatmap(grid, label(x, names), label(y, names))
+        findings["heatmap_conditions"], findings["heatmap_title"] = conditions, approval_title(rows)
+        findings["figures"]["heatmap"] = plot_heatmap(grid, label(x, names), label(y, names), conditions,
+                                                      findings["heatmap_title"])
     return findings
 
 
@@ -326,8 +357,12 @@ def build_report(
         if findings["heatmap_axes"]:
             hx, hy = findings["heatmap_axes"]
             sections.append(
-                f"<h2>Approval rate: {html.escape(label(hx, names))} × {html.escape(label(hy, names))}</h2>"
-                f"<img src='{html.escape(stem.name)}_heatmap.png' alt='approval heatmap'>"
+                f"<h2>{html.escape(findings['heatmap_title'])}: {html.escape(label(hx, names))} × "
+                f"{html.escape(label(hy, names))}</h2>"
+                + ("<p>Approval counts plans approved outright and plans approved with conditions (under the "
+                   "2023/24-on rules both are approval); each cell gives the share with conditions beneath.</p>"
+                   if findings["heatmap_conditions"] is not None else "")
+                + f"<img src='{html.escape(stem.name)}_heatmap.png' alt='{html.escape(findings['heatmap_title'])}'>"
             )
         for i, key in enumerate(keys):
             sections.append(
