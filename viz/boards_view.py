@@ -52,6 +52,17 @@ module.exports = {
 </script>""").tag(sync=True)
 
 
+BOARDS_CSS = """
+/* the plans put to a person: side by side where there is room (five boards' cards, not one long column) */
+.your-turns { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 4px 16px; }
+@media (max-width: 600px) { .your-turns { grid-template-columns: minmax(0, 1fr); } }
+.your-turn h3 { font-size: 17px; }
+/* a long choice ("North Central London ICB (all 5 boards)") wraps rather than being cut off */
+.boards-controls .v-select__selection--comma { white-space: normal; overflow: visible; text-overflow: clip;
+  line-height: 1.3; }
+"""
+
+
 @solara.component
 def BoardPanel(view: bs.BoardView, tick: int):
     """One board's views, as a one-board scenario shows them."""
@@ -92,13 +103,17 @@ def overview_html(mb) -> str:
 
 
 @solara.component
-def YourTurns(mb, answer):
-    """A card for each board whose plan awaits the person's answer (the one-board page's card, per board)."""
-    for board in mb.to_answer():
-        model = mb.models[board]
-        with solara.Column(classes=["your-turn"], style={"margin": "4px 0"}):
-            Heading(f"{mb.area.board_names[board]}: a plan awaits your answer", 3)
-            YourTurn(model, mb.human, lambda accept, b=board: answer(b, accept))
+def YourTurns(mb, pending: tuple[str, ...], answer):
+    """A card for each board whose plan awaits the person's answer (the one-board page's card, per board);
+    ``pending``: those boards (a prop, so an answer given redraws the cards)."""
+    me = next(s.organisations[mb.human].name for s in mb.area.boards.values() if mb.human in s.organisations)
+    Heading(f"Your turn as {me}: " + ("a plan awaits" if len(pending) == 1 else f"{len(pending)} plans await")
+            + " your answer", 2)
+    with solara.Div(classes=["your-turns"]):
+        for board in pending:
+            with solara.Div(classes=["your-turn"]):
+                Heading(f"{mb.area.board_names[board]}: a plan awaits your answer", 3)
+                YourTurn(mb.models[board], mb.human, lambda accept, b=board: answer(b, accept), title="")
 
 
 @solara.component
@@ -207,8 +222,9 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, o
         first=first.value if order.value == "sequential" else "",
         round=mb.steps if mb else 0, answers=mb.answers if mb else "", open=bool(mb and mb.in_step)))
     AddressKeeper.element(query=address)
+    solara.Style(BOARDS_CSS)
     with solara.ColumnsResponsive(12, medium=[4, 8], large=[3, 9]):
-        with solara.Column(classes=["controls-column"]):
+        with solara.Column(classes=["controls-column", "boards-controls"]):
             BoardControls(raw, choice, names, on_upload, upload_error, seed, rounds, order, first, human, overrides,
                           area)
         with solara.Column(classes=["boards-view"]):
@@ -223,7 +239,7 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, o
                 solara.Button("Run to end", on_click=run_to_end, disabled=mb.finished or bool(mb.human))
                 solara.Button("Reset", on_click=on_reset)
             if waiting:
-                YourTurns(mb, answer)
+                YourTurns(mb, tuple(mb.to_answer()), answer)
             Heading(f"{area.name}: {len(area.sequence)} boards, one ICB", 2)
             Html(overview_html(mb), ["boards-overview"])
             views = bs.boards(mb)

@@ -105,7 +105,8 @@ module.exports = {
         if (h) h.setAttribute('aria-expanded', p.getAttribute('aria-expanded'));
         p.removeAttribute('aria-expanded');
       });
-      document.querySelectorAll('.v-input__slot[role=button]').forEach(function (slot) {
+      // (a slot whose role was already moved gets aria-expanded back each time its menu opens or closes)
+      document.querySelectorAll('.v-input__slot[role=button], .v-input__slot[aria-expanded]').forEach(function (slot) {
         var input = slot.querySelector('input:not([type=hidden])');
         if (input) {
           input.setAttribute('role', 'combobox');

@@ -249,14 +249,16 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
 
 
 @solara.component
-def YourTurn(model: NegotiationModel, human: str, answer):
+def YourTurn(model: NegotiationModel, human: str, answer, title: str | None = None):
+    """``title``: the card's (default "Your turn as ..."; "" for none, under a heading of the caller's)."""
     proposer, plan_index = model.pending
     plan = model.evaluation.space.plan(plan_index)
     me = next(a for a in model.organisations if a.org_id == human)
     verdict = briefs.check(model.spec, model.evaluation, me.org_id, plan_index)
-    with solara.Card(f"Your turn as {me.name}"):
+    with solara.Card(f"Your turn as {me.name}" if title is None else title):
         solara.Text(
-            f"{proposer} proposes a £{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
+            f"{next((a.name for a in model.organisations if a.org_id == proposer), 'The HWB chair')} proposes a "
+            f"£{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
             f"care, £{plan.community_schemes:.1f}m of schemes, "
             f"{'target' if model.spec.rules.policy == 'bcf_2015_16' else 'local goal'} {plan.admissions_target:+.1%}. "
             f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
