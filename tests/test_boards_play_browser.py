@@ -193,3 +193,15 @@ def test_screenshots_of_the_new_controls_fit_and_pass_axe(page):
     assert not re.search(r"\b(icb|unitary_council)\b", page.locator(".network-chart").first.inner_text())
     assert axe_serious(page) == []  # after the pictures: axe's checks scroll the tab bars (a clipped tab in them)
     assert page.console_errors == []
+
+
+def test_leaving_a_multi_board_file_while_playing_its_icb_opens_the_next_file_with_nobody_playing(page):
+    open_ncl(page)
+    choose(page, "You play", ICB)
+    page.wait_for_function("window.location.search.includes('play=ncl_icb')", timeout=30_000)
+    choose(page, "Scenario", "Oxfordshire 2014/15")  # the ICB is not in it: a one-board model would refuse it
+    page.locator(".outcome-banner").get_by_text("Negotiating: round 0").wait_for(timeout=60_000)
+    page.wait_for_function("window.location.search === '?scenario=oxfordshire_2014'", timeout=30_000)
+    page.get_by_role("button", name="Run to end").click()
+    page.locator(".outcome-banner").get_by_text("Not approved").wait_for(timeout=60_000)
+    assert page.console_errors == []

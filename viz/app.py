@@ -116,6 +116,7 @@ def NegotiationTab(search: str = ""):
         upload_digest.set("")
         overrides.set({})
         upload_error.set("")
+        human.set("")  # the last file's organisation is not in this one (a one-board model refuses it)
 
     solara.use_effect(on_choice_change, [choice.value])
 
@@ -127,6 +128,7 @@ def NegotiationTab(search: str = ""):
             return
         upload_error.set("")
         overrides.set({})
+        human.set("")
         upload_digest.set(url_state.remember_upload(name, data, raw))
         uploaded.set((name, raw))
 
@@ -139,7 +141,9 @@ def NegotiationTab(search: str = ""):
     except ScenarioError as exc:
         scenario, error = None, str(exc)
 
-    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, human.value)
+    # who plays: nobody while the person's organisation (the last file's) is not in this file; reset after render
+    player = human.value if multi or human.value in raw.get("organisations", {}) else ""
+    key = (scenario.fingerprint if scenario else None, seed.value, rounds.value, player)
     start_key = solara.use_memo(lambda: key, [])
 
     def clear_overrides():
@@ -148,7 +152,7 @@ def NegotiationTab(search: str = ""):
 
     base_query = url_state.encode(url_state.PageState(
         scenario=names[choice.value].stem, upload=upload_digest.value if uploaded.value else "", seed=seed.value,
-        deadline=rounds.value, play=human.value, overrides=overrides.value))
+        deadline=rounds.value, play=player, overrides=overrides.value))
     restore = ({"round": start.round, "answers": start.answers, "open": start.open}
                if key == start_key and start.round else None)
     if multi:  # its own controls, run and address (viz/boards_view.py)
@@ -163,7 +167,7 @@ def NegotiationTab(search: str = ""):
                 board.query = base_query
                 solara.Error(error)
                 return
-            RunView(scenario, seed.value, rounds.value, human.value, playing, speed,
+            RunView(scenario, seed.value, rounds.value, player, playing, speed,
                     clear_overrides if overrides.value else None, base_query, board,
                     session.explain_rows(scenario), restore)
 
