@@ -233,7 +233,9 @@ def plot_heatmap(grid: pd.DataFrame, xlabel: str, ylabel: str, conditions: pd.Da
             text = f"{v:.0%}"
             if cond is not None and not np.isnan(cond[i, j]) and cond[i, j] > 0:
                 text += f"\n({cond[i, j]:.0%} cond.)"
-            ax.text(j, i, text, ha="center", va="center", fontsize=6, linespacing=1.1)
+            # white on the map's dark ends (deep green, deep red), black on its pale middle
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, linespacing=1.1,
+                    color="white" if v >= 0.8 or v <= 0.15 else "black")
     ax.set_xlabel(plain(xlabel))
     ax.set_ylabel(plain(ylabel))
     ax.set_title(title, fontsize=10)
