@@ -217,3 +217,13 @@ def test_a_multi_board_run_says_how_sure_its_verdict_is(tmp_path, monkeypatch):
     for extra in (["--set", "organisations.northamptonshire_icb.budget=1601"], ["--order", "sequential"]):
         code, changed, _ = run_cli("run", path, *extra)
         assert code == 0 and "holds in" not in changed and "negotiation assess" not in changed
+
+
+def test_the_board_that_goes_first_counts_only_in_sequential_order():
+    """The page keeps the board chosen to go first when the order goes back to simultaneous; the address then
+    drops it, so the run must not depend on it (simultaneous rounds keep the file's sequence)."""
+    raw = read_raw(NORTHANTS)
+    simultaneous = bs.build_run(raw, {}, NORTHANTS.name, "west", 0, None, "simultaneous", None)
+    assert simultaneous.area.sequence == ("north", "west")
+    sequential = bs.build_run(raw, {}, NORTHANTS.name, "west", 0, None, "sequential", None)
+    assert sequential.area.sequence == ("west", "north")

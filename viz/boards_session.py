@@ -211,10 +211,12 @@ def players(area: Area) -> dict[str, str]:
 
 def build_run(raw: dict, overrides: dict, source: str, first: str | None, seed: int, rounds: int | None,
               order: str, human: str | None) -> MultiBoardModel:
-    """The run the page shows: the file with the sliders' figures, the order chosen, the person's organisation."""
+    """The run the page shows: the file with the sliders' figures, the order chosen (``first``, the board that
+    goes first, only sequentially: simultaneous rounds keep the file's sequence), the person's organisation."""
     from negotiation.overrides import apply_overrides
 
-    area = build_area(apply_overrides(raw, overrides, source) if overrides else raw, source, first)
+    area = build_area(apply_overrides(raw, overrides, source) if overrides else raw, source,
+                      first if order == "sequential" else None)
     known = human if human and any(human in s.organisations for s in area.boards.values()) else None
     return MultiBoardModel(area, seed=seed, rounds=rounds or None, order=order, human=known)
 
