@@ -102,7 +102,7 @@ def test_piped_output_has_no_colour_codes_and_no_squeezed_table():
     assert done.returncode == 0
     assert "\x1b[" not in done.stdout
     assert "Oxford Health NHS Foundation Trust" in done.stdout  # one row, not folded over three lines
-    assert "community_trust" in done.stdout  # not cut to "community_…"
+    assert "Community health trust" in done.stdout  # not cut to "Community health…" (kinds in words)
     assert done.stderr == ""  # results on stdout; nothing else said
 
 
