@@ -29,7 +29,7 @@ def _agent_answers(model: MultiBoardModel, org: str) -> dict[str, dict[int, bool
         answers = {}
         for m in [*run.segments, run.result.model]:
             for record in m.history:
-                answers.update({record.round: r.accepted for r in record.responses if r.org_id == org})
+                answers[record.round] = next(r.accepted for r in record.responses if r.org_id == org)
         out[board] = answers
     return out
 
@@ -98,7 +98,7 @@ def test_replaying_the_address_gives_the_same_run(order):
     overrides = {"organisations.ncl_icb.committed_spend": 2993.5, "boards.camden.rules.minimum_fund": 31.0}
     live = bs.build_run(raw, overrides, NCL.name, "enfield", 4, 9, order, "ncl_icb")
     pattern = "ararr"
-    for i in range(3):
+    for _ in range(3):
         live.begin()
         live.advance()
         while live.in_step:

@@ -217,8 +217,8 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, o
     _ = tick.value
     file_order = str(session.value_at(raw, "negotiation.order", "simultaneous"))
     address = url_state.encode(url_state.PageState(
-        scenario=stem, upload=upload, seed=seed.value, deadline=rounds.value, play=(mb.human or "") if mb else human.value,
-        overrides=overrides.value, order="" if order.value == file_order else order.value,
+        scenario=stem, upload=upload, seed=seed.value, deadline=rounds.value,
+        play=(mb.human or "") if mb else human.value, overrides=overrides.value, order="" if order.value == file_order else order.value,
         first=first.value if order.value == "sequential" else "",
         round=mb.steps if mb else 0, answers=mb.answers if mb else "", open=bool(mb and mb.in_step)))
     AddressKeeper.element(query=address)
@@ -230,6 +230,7 @@ def BoardsView(raw: dict, source: str, choice, names, on_upload, upload_error, o
         with solara.Column(classes=["boards-view"]):
             if error or mb is None:
                 solara.Error(error or "no boards")
+                solara.Button("Reset", on_click=on_reset)  # back to the file's own figures
                 return
             waiting = mb.in_step
             with solara.Row(style={"flex-wrap": "wrap"}):

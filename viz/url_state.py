@@ -21,8 +21,8 @@ the run's steps (one round of every open board, or of the board negotiating now)
 from __future__ import annotations
 
 import hashlib
-import threading
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode

@@ -176,7 +176,7 @@ class MultiBoardModel:
                         return
                     accept = self._given.pop(board)
                     self.answers += "a" if accept else "r"
-                    model.close_round({self.human: accept})
+                    model.close_round({str(self.human): accept})  # (plays_in: a person plays)
                 else:
                     model.step()
                 if model.finished:
