@@ -29,7 +29,9 @@ def _agent_answers(model: MultiBoardModel, org: str) -> dict[str, dict[int, bool
         answers = {}
         for m in [*run.segments, run.result.model]:
             for record in m.history:
-                answers[record.round] = next(r.accepted for r in record.responses if r.org_id == org)
+                for response in record.responses:
+                    if response.org_id == org:  # (boards the organisation does not sit on give nothing)
+                        answers[record.round] = response.accepted
         out[board] = answers
     return out
 
