@@ -1,0 +1,127 @@
+"""Which plans each party is expected to accept: counted once a round for every proposer, not once per proposer.
+
+A proposer's search (:mod:`negotiation.protocol.proposing`) needs, for each plan
+it may put, how many of the other parties are expected to accept it: party j
+accepts a plan within its duty worth at least its threshold, its aim lowered by
+its trust in the proposer. Counted afresh for each proposer this is
+(organisations × plans) per search, and a batch of runs makes a search for
+nearly every organisation each round, so the cost grows with the square of the
+number of organisations. But the thresholds differ between proposers only
+where trust differs: most pairs of organisations have no named relationship and
+share the default trust. So the parties accepting each plan at the *usual* trust
+are counted once for every proposer in a round (:func:`usual_counts`, memoised by
+the thresholds) and each proposer corrects the count only for itself and for the
+few parties it has a named relationship with (:func:`expected_counts`), over only
+the plans its search reaches: its candidate plans in order of its own utility
+(:func:`proposer_order`), so "plans worth at least x to it" is a prefix found by
+binary search. The counts are integers, so they are exactly those of the direct
+count and the proposals are unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from negotiation.domain.evaluation import Evaluation
+
+MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's ordered plans (and the matrix they are read from)
+
+
+def _keep(ev: Evaluation, key, value, size: int) -> None:
+    """Memoise ``value`` on the evaluation while the search's memo stays within MEMO_BYTES (counted in
+    ``proposer_bytes``, which the evaluation cache adds to the evaluation's own footprint)."""
+    held = ev.memo.get("proposer_bytes", 0)
+    if held + size <= MEMO_BYTES:
+        ev.memo[key] = value
+        ev.memo["proposer_bytes"] = held + size
+
+
+def accepted_utility(ev: Evaluation) -> np.ndarray:
+    """(orgs, plans): each party's utility where it could sign the plan, −∞ where it could not (duty or no deal),
+    so "expected to accept at threshold t" is one comparison, ``≥ t``."""
+    found = ev.memo.get("accepted_utility")
+    if found is None:
+        found = np.where(ev.acceptable, ev.utility, -np.inf)
+        _keep(ev, "accepted_utility", found, found.nbytes)
+    return found
+
+
+def proposer_order(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The plans a proposer may put, best for it first (ties by plan index), and minus its utility of each in that
+    order (ascending, for :func:`numpy.searchsorted`).
+
+    It may put the plans it could sign; if there are none, those leaving it least short of its duty.
+    """
+    key = ("proposer_order", proposer)
+    found = ev.memo.get(key)
+    if found is not None:
+        return found
+    candidates = np.flatnonzero(ev.acceptable[proposer])
+    if len(candidates) == 0:
+        gap = ev.duty_gap[proposer]
+        candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
+    own = ev.utility[proposer, candidates]
+    by_own = np.argsort(-own, kind="stable")
+    found = (candidates[by_own], -own[by_own])
+    _keep(ev, key, found, found[0].nbytes + found[1].nbytes)
+    return found
+
+
+def at_least(neg_own: np.ndarray, value: float) -> int:
+    """How many of a proposer's ordered plans are worth at least ``value`` to it (a prefix of the order)."""
+    return int(np.searchsorted(neg_own, -value, side="right"))
+
+
+def usual_trust(trust_row: np.ndarray, proposer: int) -> float:
+    """The trust most parties have in this proposer (the smallest such value if several are equally common)."""
+    others = np.delete(trust_row, proposer)
+    if len(others) == 0:
+        return 1.0
+    values, counts = np.unique(others, return_counts=True)
+    return float(values[int(np.argmax(counts))])
+
+
+COUNTS_BYTES = 16 * 1024 * 1024  # per evaluation: acceptance counts kept (a few rounds' worth; oldest dropped first)
+
+
+def usual_counts(ev: Evaluation, floors: np.ndarray) -> np.ndarray:
+    """For every plan, how many parties are expected to accept it when party j's threshold is ``floors[j]``
+    (already less EPS); memoised by the thresholds, which every proposer of a round with the usual trust shares."""
+    kept = ev.memo.setdefault("usual_counts", {})
+    key = floors.tobytes()
+    found = kept.get(key)
+    if found is not None:
+        return found
+    acc = accepted_utility(ev)
+    count = np.zeros(acc.shape[1], dtype=np.int16 if len(floors) < 2**15 else np.int64)
+    for j in range(len(floors)):  # row by row: a boolean sum down the columns is several times slower
+        np.add(count, acc[j] >= floors[j], out=count)
+    if count.nbytes <= COUNTS_BYTES:
+        held = ev.memo.get("counts_bytes", 0)
+        while kept and held + count.nbytes > COUNTS_BYTES:  # rounds long past are not asked again
+            held -= kept.pop(next(iter(kept))).nbytes
+        kept[key] = count
+        ev.memo["proposer_bytes"] = ev.memo.get("proposer_bytes", 0) + (held + count.nbytes
+                                                                         - ev.memo.get("counts_bytes", 0))
+        ev.memo["counts_bytes"] = held + count.nbytes
+    return count
+
+
+def expected_counts(
+    ev: Evaluation, proposer: int, plans: np.ndarray, floors: np.ndarray, usual_floors: np.ndarray,
+    named: np.ndarray,
+) -> np.ndarray:
+    """How many of the *other* parties are expected to accept each of ``plans``: party j's threshold is
+    ``floors[j]`` (less EPS); ``usual_floors`` are the thresholds at the usual trust, which ``floors`` equal
+    except for the parties in ``named`` (those whose trust in the proposer is not the usual one)."""
+    acc = accepted_utility(ev)
+    if 2 * len(named) >= len(floors):  # trust named for most pairs: correcting costs more than counting afresh
+        accepts = acc[:, plans] >= floors[:, None]
+        accepts[proposer] = False
+        return np.count_nonzero(accepts, axis=0)
+    count = usual_counts(ev, usual_floors)[plans].astype(np.intp)
+    count -= acc[proposer, plans] >= usual_floors[proposer]  # the proposer is not asked
+    for j in named.tolist():
+        count -= acc[j, plans] >= usual_floors[j]
+        count += acc[j, plans] >= floors[j]
+    return count
