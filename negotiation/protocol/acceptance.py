@@ -20,11 +20,13 @@ count and the proposals are unchanged.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from negotiation.domain.evaluation import Evaluation
 
-MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's ordered plans (and the matrix they are read from)
+MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's plans (and the matrix acceptance is read from)
 
 
 def _keep(ev: Evaluation, key, value, size: int) -> None:
@@ -46,13 +48,12 @@ def accepted_utility(ev: Evaluation) -> np.ndarray:
     return found
 
 
-def proposer_order(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarray]:
-    """The plans a proposer may put, best for it first (ties by plan index), and minus its utility of each in that
-    order (ascending, for :func:`numpy.searchsorted`).
+def proposer_plans(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The plans a proposer may put (ascending) and its utility of each.
 
     It may put the plans it could sign; if there are none, those leaving it least short of its duty.
     """
-    key = ("proposer_order", proposer)
+    key = ("proposer_plans", proposer)
     found = ev.memo.get(key)
     if found is not None:
         return found
@@ -60,25 +61,23 @@ def proposer_order(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarra
     if len(candidates) == 0:
         gap = ev.duty_gap[proposer]
         candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
-    own = ev.utility[proposer, candidates]
-    by_own = np.argsort(-own, kind="stable")
-    found = (candidates[by_own], -own[by_own])
+    found = (candidates, ev.utility[proposer, candidates])
     _keep(ev, key, found, found[0].nbytes + found[1].nbytes)
     return found
 
 
-def at_least(neg_own: np.ndarray, value: float) -> int:
-    """How many of a proposer's ordered plans are worth at least ``value`` to it (a prefix of the order)."""
-    return int(np.searchsorted(neg_own, -value, side="right"))
-
-
-def usual_trust(trust_row: np.ndarray, proposer: int) -> float:
-    """The trust most parties have in this proposer (the smallest such value if several are equally common)."""
-    others = np.delete(trust_row, proposer)
-    if len(others) == 0:
-        return 1.0
-    values, counts = np.unique(others, return_counts=True)
-    return float(values[int(np.argmax(counts))])
+def named_parties(ev: Evaluation, trust_row: np.ndarray, proposer: int) -> tuple[float, np.ndarray]:
+    """The trust most parties have in this proposer (the smallest such value if several are equally common),
+    and the other parties whose trust in it differs from that (those with a named relationship, usually)."""
+    key = ("named", proposer, trust_row.tobytes())
+    found = ev.memo.get(key)
+    if found is None:
+        row = trust_row.tolist()
+        tally = Counter(t for j, t in enumerate(row) if j != proposer)
+        usual = max(tally.items(), key=lambda kv: (kv[1], -kv[0]))[0] if tally else 1.0
+        found = (usual, np.array([j for j, t in enumerate(row) if j != proposer and t != usual], dtype=np.intp))
+        _keep(ev, key, found, found[1].nbytes + 64)
+    return found
 
 
 COUNTS_BYTES = 16 * 1024 * 1024  # per evaluation: acceptance counts kept (a few rounds' worth; oldest dropped first)

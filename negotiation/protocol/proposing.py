@@ -29,7 +29,7 @@ import random
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
-from negotiation.protocol.acceptance import at_least, expected_counts, proposer_order, usual_trust
+from negotiation.protocol.acceptance import expected_counts, named_parties, proposer_plans
 
 
 def _best(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -82,44 +82,49 @@ def _best_for_organisation(
     ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
     continuation: float,
 ) -> np.ndarray:
-    """The search itself. It reads only the plans it needs, best for the proposer first: the deal is among
-    those worth its continuation value (else it holds out among those worth its aspiration), and how many
-    parties accept each is read from counts shared by every proposer of the round (``protocol.acceptance``)."""
+    """The search itself. It counts acceptance only on the plans it needs: a deal is among those worth its
+    continuation value, else it holds out among those worth its aspiration; and the counts start from those
+    shared by every proposer of the round (``protocol.acceptance``)."""
     n = len(ev.ideal)
-    order, neg_own = proposer_order(ev, proposer)
+    candidates, own = proposer_plans(ev, proposer)
     believed = expected_thresholds(ev, np.array(aims), trust_row, trust_effect)
-    usual = usual_trust(trust_row, proposer)
+    usual, named = named_parties(ev, trust_row, proposer)
     usual_floors = expected_thresholds(ev, np.array(aims), np.full(n, usual), trust_effect) - EPS
-    named = np.flatnonzero((trust_row != usual) & (np.arange(n) != proposer))
     floors = believed - EPS
 
-    def likely(k: int) -> np.ndarray:  # how many others are expected to accept each of the first k plans
-        return expected_counts(ev, proposer, order[:k], floors, usual_floors, named)
+    def likely(at: np.ndarray) -> np.ndarray:  # how many others are expected to accept each of these plans
+        return expected_counts(ev, proposer, candidates[at], floors, usual_floors, named)
 
-    def best(plans: np.ndarray) -> np.ndarray:  # of equally good plans (ascending), the safest
+    def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
+        plans = candidates[at]
         return _best(_slack(ev, proposer, believed, plans), plans)
 
-    # The plans worth its continuation value (a deal must beat waiting) and those worth its aspiration (what it
-    # holds out with otherwise; if none, its best): prefixes of its order, counted once for both.
-    k_deal = at_least(neg_own, continuation - EPS)
-    k_hold = at_least(neg_own, aims[proposer] - EPS) or at_least(neg_own, -neg_own[0] - 1e-9)
-    counts = likely(max(k_deal, k_hold))
-    passes = counts[:k_deal] == n - 1
+    # Only the plans worth its continuation value (a deal must beat waiting) or its aspiration (what it holds
+    # out with otherwise; if none, its best) are counted, once for both.
+    deal = own >= continuation - EPS
+    hold = own >= aims[proposer] - EPS
+    if not hold.any():
+        hold = own >= own.max() - 1e-9
+    reached = np.flatnonzero(deal | hold)
+    counts = likely(reached)
+    passes = deal[reached] & (counts == n - 1)
     if passes.any():
         # A plan expected to pass that beats waiting: the one best for itself, each other party getting what
         # it is expected to take (then the safest of those).
-        best_own = -neg_own[int(np.argmax(passes))]  # the first passing plan in the order is the best for it
-        k_top = at_least(neg_own, best_own - 1e-9)
-        if k_top > len(counts):
-            counts = likely(k_top)
-        return best(np.sort(order[:k_top][counts[:k_top] == n - 1]))
+        best_own = own[reached][passes].max()
+        near = own >= best_own - 1e-9
+        if near[reached].sum() < near.sum():  # a plan within 1e-9 of it lies just below what was counted
+            reached = np.flatnonzero(near)
+            counts = likely(reached)
+        return best(reached[(counts == n - 1) & near[reached]])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
-    score = counts[:k_hold]
+    mine = hold[reached]
+    at, score = reached[mine], counts[mine]
     top = score == score.max()
-    best_own = -neg_own[int(np.argmax(top))]
-    top &= -neg_own[:k_hold] >= best_own - 1e-9
-    return best(np.sort(order[:k_hold][top]))
+    best_own = own[at][top].max()
+    top &= own[at] >= best_own - 1e-9
+    return best(at[top])
 
 
 def _slack(ev: Evaluation, proposer: int, believed: np.ndarray, plans: np.ndarray) -> np.ndarray:
