@@ -114,7 +114,7 @@ def expected_counts(
     ``floors[j]`` (less EPS); ``usual_floors`` are the thresholds at the usual trust, which ``floors`` equal
     except for the parties in ``named`` (those whose trust in the proposer is not the usual one)."""
     acc = accepted_utility(ev)
-    if 2 * len(named) >= len(floors):  # trust named for most pairs: correcting costs more than counting afresh
+    if dense(named, len(floors)):
         accepts = acc[:, plans] >= floors[:, None]
         accepts[proposer] = False
         return np.count_nonzero(accepts, axis=0)
@@ -124,3 +124,47 @@ def expected_counts(
         count -= acc[j, plans] >= usual_floors[j]
         count += acc[j, plans] >= floors[j]
     return count
+
+
+def dense(named: np.ndarray, n: int) -> bool:
+    """Trust named for most parties: correcting the usual count costs more than counting afresh."""
+    return 2 * len(named) >= n
+
+
+class Acceptance:
+    """How many of the other parties are expected to accept each of a proposer's plans (by position in its
+    candidates), counted when first asked and kept for the rest of the search.
+
+    When most parties' trust in the proposer is named, each count costs a pass over every party; then
+    :meth:`at_most` and :meth:`at_least` bound the counts from the round's shared counts at the most lenient
+    and the strictest thresholds any trust in [0, 1] gives (``bounds``: the thresholds, less EPS, at those
+    two extremes), so the search counts exactly only the plans the bounds cannot settle. Otherwise
+    (``bounds`` None) the exact count is as cheap, and the bounds are the count.
+    """
+
+    def __init__(self, ev: Evaluation, proposer: int, candidates: np.ndarray, floors: np.ndarray,
+                 usual_floors: np.ndarray, named: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None):
+        self.ev, self.proposer, self.candidates = ev, proposer, candidates
+        self.floors, self.usual_floors, self.named = floors, usual_floors, named
+        self.known = np.full(len(candidates), -1, dtype=np.intp)
+        self.bounds = bounds
+
+    def exactly(self, at: np.ndarray) -> np.ndarray:
+        counts = self.known[at]
+        if len(counts) and counts.min() < 0:
+            missing = at[counts < 0]
+            self.known[missing] = expected_counts(self.ev, self.proposer, self.candidates[missing], self.floors,
+                                                  self.usual_floors, self.named)
+            counts = self.known[at]
+        return counts
+
+    def _shared(self, at: np.ndarray, floors: np.ndarray) -> np.ndarray:
+        plans = self.candidates[at]
+        own = accepted_utility(self.ev)[self.proposer, plans] >= floors[self.proposer]
+        return usual_counts(self.ev, floors)[plans].astype(np.intp) - own
+
+    def at_most(self, at: np.ndarray) -> np.ndarray:
+        return self.exactly(at) if self.bounds is None else self._shared(at, self.bounds[0])
+
+    def at_least(self, at: np.ndarray) -> np.ndarray:
+        return self.exactly(at) if self.bounds is None else self._shared(at, self.bounds[1])

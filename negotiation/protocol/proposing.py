@@ -29,7 +29,7 @@ import random
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
-from negotiation.protocol.acceptance import expected_counts, named_parties, proposer_plans
+from negotiation.protocol.acceptance import Acceptance, dense, named_parties, proposer_plans
 
 
 def _best(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -78,6 +78,9 @@ def organisation_plans(
     return top
 
 
+BOUND_FROM = 12  # parties: with fewer, an exact count costs less than bounding it first (two more shared counts)
+
+
 def _best_for_organisation(
     ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
     continuation: float,
@@ -87,40 +90,43 @@ def _best_for_organisation(
     shared by every proposer of the round (``protocol.acceptance``)."""
     n = len(ev.ideal)
     candidates, own = proposer_plans(ev, proposer)
-    believed = expected_thresholds(ev, np.array(aims), trust_row, trust_effect)
+    aims_now = np.array(aims)
+    believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
     usual, named = named_parties(ev, trust_row, proposer)
-    usual_floors = expected_thresholds(ev, np.array(aims), np.full(n, usual), trust_effect) - EPS
-    floors = believed - EPS
-
-    def likely(at: np.ndarray) -> np.ndarray:  # how many others are expected to accept each of these plans
-        return expected_counts(ev, proposer, candidates[at], floors, usual_floors, named)
+    usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
+    bounds = None
+    if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's
+        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+        edges = [expected_thresholds(ev, aims_now, np.full(n, t), trust_effect) - EPS for t in trust_range]
+        bounds = (np.minimum(*edges), np.maximum(*edges))
+    accepting = Acceptance(ev, proposer, candidates, believed - EPS, usual_floors, named, bounds)
 
     def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
         plans = candidates[at]
         return _best(_slack(ev, proposer, believed, plans), plans)
 
     # Only the plans worth its continuation value (a deal must beat waiting) or its aspiration (what it holds
-    # out with otherwise; if none, its best) are counted, once for both.
+    # out with otherwise; if none, its best) are counted.
     deal = own >= continuation - EPS
     hold = own >= aims[proposer] - EPS
     if not hold.any():
         hold = own >= own.max() - 1e-9
     reached = np.flatnonzero(deal | hold)
-    counts = likely(reached)
-    passes = deal[reached] & (counts == n - 1)
-    if passes.any():
+    may_pass = reached[deal[reached] & (accepting.at_most(reached) == n - 1)]  # (exact without bounds)
+    passing = may_pass[accepting.exactly(may_pass) == n - 1]
+    if len(passing):
         # A plan expected to pass that beats waiting: the one best for itself, each other party getting what
         # it is expected to take (then the safest of those).
-        best_own = own[reached][passes].max()
-        near = own >= best_own - 1e-9
-        if near[reached].sum() < near.sum():  # a plan within 1e-9 of it lies just below what was counted
-            reached = np.flatnonzero(near)
-            counts = likely(reached)
-        return best(reached[(counts == n - 1) & near[reached]])
+        near = np.flatnonzero(own >= own[passing].max() - 1e-9)
+        if bounds is not None:
+            near = near[accepting.at_most(near) == n - 1]
+        return best(near[accepting.exactly(near) == n - 1])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
-    mine = hold[reached]
-    at, score = reached[mine], counts[mine]
+    at = reached[hold[reached]]
+    if bounds is not None:
+        at = at[accepting.at_most(at) >= accepting.at_least(at).max()]  # no other can have the most
+    score = accepting.exactly(at)
     top = score == score.max()
     best_own = own[at][top].max()
     top &= own[at] >= best_own - 1e-9
