@@ -6,16 +6,18 @@ accepts a plan within its duty worth at least its threshold, its aim lowered by
 its trust in the proposer. Counted afresh for each proposer this is
 (organisations × plans) per search, and a batch of runs makes a search for
 nearly every organisation each round, so the cost grows with the square of the
-number of organisations. But the thresholds differ between proposers only
-where trust differs: most pairs of organisations have no named relationship and
-share the default trust. So the parties accepting each plan at the *usual* trust
-are counted once for every proposer in a round (:func:`usual_counts`, memoised by
-the thresholds) and each proposer corrects the count only for itself and for the
-few parties it has a named relationship with (:func:`expected_counts`), over only
-the plans its search reaches: its candidate plans in order of its own utility
-(:func:`proposer_order`), so "plans worth at least x to it" is a prefix found by
-binary search. The counts are integers, so they are exactly those of the direct
-count and the proposals are unchanged.
+number of organisations (issue 11). But the thresholds differ between proposers
+only where trust differs: most pairs of organisations have no named relationship
+and share the default trust. So the parties accepting each plan at the *usual*
+trust are counted once for every proposer in a round (:func:`usual_counts`,
+memoised by the thresholds) and each proposer corrects the count only for itself
+and for the few parties it has a named relationship with (:func:`expected_counts`),
+and only on the plans its search reaches (those worth its continuation value or
+its aspiration). Where most pairs are named, :class:`Acceptance` bounds each count
+between the round's shared counts at the most lenient and the strictest trust and
+counts exactly only the plans the bounds leave open. The counts are integers, so
+they are exactly those of the direct count and the proposals are unchanged
+(``tests/test_proposal_search.py`` keeps the direct search and compares).
 """
 
 from __future__ import annotations
