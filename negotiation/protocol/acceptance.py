@@ -117,9 +117,15 @@ def expected_counts(
     except for the parties in ``named`` (those whose trust in the proposer is not the usual one)."""
     acc = accepted_utility(ev)
     if dense(named, len(floors)):
-        accepts = acc[:, plans] >= floors[:, None]
-        accepts[proposer] = False
-        return np.count_nonzero(accepts, axis=0)
+        if len(floors) > 16:  # one gather of the block (parties × plans): fewer calls than a row at a time
+            accepts = acc[:, plans] >= floors[:, None]
+            accepts[proposer] = False
+            return np.count_nonzero(accepts, axis=0)
+        count = np.zeros(len(plans), dtype=np.intp)
+        for j in range(len(floors)):
+            if j != proposer:
+                count += acc[j, plans] >= floors[j]
+        return count
     count = usual_counts(ev, usual_floors)[plans].astype(np.intp)
     count -= acc[proposer, plans] >= usual_floors[proposer]  # the proposer is not asked
     for j in named.tolist():
@@ -134,39 +140,35 @@ def dense(named: np.ndarray, n: int) -> bool:
 
 
 class Acceptance:
-    """How many of the other parties are expected to accept each of a proposer's plans (by position in its
-    candidates), counted when first asked and kept for the rest of the search.
+    """How many of the other parties are expected to accept a proposer's plans, as exactly as its search needs.
 
-    When most parties' trust in the proposer is named, each count costs a pass over every party; then
-    :meth:`at_most` and :meth:`at_least` bound the counts from the round's shared counts at the most lenient
-    and the strictest thresholds any trust in [0, 1] gives (``bounds``: the thresholds, less EPS, at those
-    two extremes), so the search counts exactly only the plans the bounds cannot settle. Otherwise
-    (``bounds`` None) the exact count is as cheap, and the bounds are the count.
+    When most parties' trust in the proposer is named, each exact count costs a pass over every party; then
+    ``bounds`` (the thresholds, less EPS, at the most lenient and the strictest trust) bound the counts from
+    the round's shared counts, and :meth:`decisive` counts exactly only the plans the bounds leave open.
+    Otherwise (``bounds`` None) the exact count is as cheap, and every count is exact.
     """
 
-    def __init__(self, ev: Evaluation, proposer: int, candidates: np.ndarray, floors: np.ndarray,
-                 usual_floors: np.ndarray, named: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None):
-        self.ev, self.proposer, self.candidates = ev, proposer, candidates
-        self.floors, self.usual_floors, self.named = floors, usual_floors, named
-        self.known = np.full(len(candidates), -1, dtype=np.intp)
-        self.bounds = bounds
+    def __init__(self, ev: Evaluation, proposer: int, floors: np.ndarray, usual_floors: np.ndarray,
+                 named: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None):
+        self.ev, self.proposer = ev, proposer
+        self.floors, self.usual_floors, self.named, self.bounds = floors, usual_floors, named, bounds
 
-    def exactly(self, at: np.ndarray) -> np.ndarray:
-        counts = self.known[at]
-        if len(counts) and counts.min() < 0:
-            missing = at[counts < 0]
-            self.known[missing] = expected_counts(self.ev, self.proposer, self.candidates[missing], self.floors,
-                                                  self.usual_floors, self.named)
-            counts = self.known[at]
-        return counts
+    def exactly(self, plans: np.ndarray) -> np.ndarray:
+        return expected_counts(self.ev, self.proposer, plans, self.floors, self.usual_floors, self.named)
 
-    def _shared(self, at: np.ndarray, floors: np.ndarray) -> np.ndarray:
-        plans = self.candidates[at]
+    def _shared(self, plans: np.ndarray, floors: np.ndarray) -> np.ndarray:
         own = accepted_utility(self.ev)[self.proposer, plans] >= floors[self.proposer]
         return usual_counts(self.ev, floors)[plans].astype(np.intp) - own
 
-    def at_most(self, at: np.ndarray) -> np.ndarray:
-        return self.exactly(at) if self.bounds is None else self._shared(at, self.bounds[0])
-
-    def at_least(self, at: np.ndarray) -> np.ndarray:
-        return self.exactly(at) if self.bounds is None else self._shared(at, self.bounds[1])
+    def decisive(self, plans: np.ndarray, deal: np.ndarray, hold: np.ndarray) -> np.ndarray:
+        """Counts for ``plans`` that decide the search as the exact counts would: exact for every plan that
+        might pass among those marked ``deal`` and for every plan that might have the most among those marked
+        ``hold``; elsewhere an upper bound, which is below what would make it pass or have the most."""
+        if self.bounds is None:
+            return self.exactly(plans)
+        counts = self._shared(plans, self.bounds[0])
+        open_ = deal & (counts == len(self.floors) - 1)
+        if hold.any():
+            open_ |= hold & (counts >= self._shared(plans[hold], self.bounds[1]).max())
+        counts[open_] = self.exactly(plans[open_])
+        return counts

@@ -99,34 +99,33 @@ def _best_for_organisation(
         trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
         edges = [expected_thresholds(ev, aims_now, np.full(n, t), trust_effect) - EPS for t in trust_range]
         bounds = (np.minimum(*edges), np.maximum(*edges))
-    accepting = Acceptance(ev, proposer, candidates, believed - EPS, usual_floors, named, bounds)
+    accepting = Acceptance(ev, proposer, believed - EPS, usual_floors, named, bounds)
 
     def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
         plans = candidates[at]
         return _best(_slack(ev, proposer, believed, plans), plans)
 
     # Only the plans worth its continuation value (a deal must beat waiting) or its aspiration (what it holds
-    # out with otherwise; if none, its best) are counted.
+    # out with otherwise; if none, its best) are counted, once for both.
     deal = own >= continuation - EPS
     hold = own >= aims[proposer] - EPS
     if not hold.any():
         hold = own >= own.max() - 1e-9
     reached = np.flatnonzero(deal | hold)
-    may_pass = reached[deal[reached] & (accepting.at_most(reached) == n - 1)]  # (exact without bounds)
-    passing = may_pass[accepting.exactly(may_pass) == n - 1]
-    if len(passing):
+    counts = accepting.decisive(candidates[reached], deal[reached], hold[reached])
+    passes = deal[reached] & (counts == n - 1)
+    if passes.any():
         # A plan expected to pass that beats waiting: the one best for itself, each other party getting what
         # it is expected to take (then the safest of those).
-        near = np.flatnonzero(own >= own[passing].max() - 1e-9)
-        if bounds is not None:
-            near = near[accepting.at_most(near) == n - 1]
-        return best(near[accepting.exactly(near) == n - 1])
+        near = own >= own[reached][passes].max() - 1e-9
+        if (near & ~deal).any():  # a plan within 1e-9 of it lies just below what was counted exactly
+            at = np.flatnonzero(near)
+            return best(at[accepting.exactly(candidates[at]) == n - 1])
+        return best(reached[(counts == n - 1) & near[reached]])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
-    at = reached[hold[reached]]
-    if bounds is not None:
-        at = at[accepting.at_most(at) >= accepting.at_least(at).max()]  # no other can have the most
-    score = accepting.exactly(at)
+    mine = hold[reached]
+    at, score = reached[mine], counts[mine]
     top = score == score.max()
     best_own = own[at][top].max()
     top &= own[at] >= best_own - 1e-9
