@@ -19,7 +19,7 @@ import traitlets
 from negotiation.model import NegotiationModel
 
 from . import session, svg
-from .components import BANNER_COLOURS, round_log_html
+from .components import BANNER_COLOURS, LOG_REGION, round_entry_html
 
 
 class RunControls(ipyvue.VueTemplate):
@@ -59,7 +59,8 @@ class RunBoard(ipyvue.VueTemplate):
     fund = traitlets.Unicode("").tag(sync=True)
     network = traitlets.Unicode("").tag(sync=True)
     explain = traitlets.Unicode("").tag(sync=True)
-    log = traitlets.Unicode("").tag(sync=True)
+    log = traitlets.Unicode("").tag(sync=True)  # the newest rounds (fewer than LOG_BLOCK), newest first
+    log_older = traitlets.Unicode("").tag(sync=True)  # the rounds before them, in whole blocks
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)  # None: leave the address alone
     narrow = traitlets.Bool(False).tag(sync=True)  # set by the page: a phone-sized window (charts drawn for it)
     template = traitlets.Unicode("""
@@ -75,7 +76,7 @@ class RunBoard(ipyvue.VueTemplate):
       <div><h2 class="run-heading">Derived figures</h2><div class="explain-table" v-html="explain"></div></div>
     </div>
     <h2 class="run-heading">Round by round</h2>
-    <div class="round-log" v-html="log"></div>
+    <div class="round-log">""" + LOG_REGION + """<div v-html="log"></div><div v-html="log_older"></div></div></div>
   </div>
 </template>
 <script>
@@ -115,9 +116,23 @@ def one_chart(draw, model: NegotiationModel, narrow: bool) -> str:
     return f"<div class='chart-one'>{draw(model, width=380, font=14) if narrow else draw(model)}</div>"
 
 
+LOG_BLOCK = 8  # rounds: the log's older part is resent once per block, not every Step
+
+
+def log_parts(snap: session.Snapshot) -> dict[str, str]:
+    """The round log in two parts, so that a Step sends only the rounds since the last whole block (the log
+    grows by ~0.7 KB a round: sent whole, it was a Step's largest view by round 15). Shown one after the
+    other they read exactly as :func:`round_log_html` (newest first)."""
+    if not snap.log:
+        return {"log": "<p>No rounds yet.</p>", "log_older": ""}
+    cut = len(snap.log) // LOG_BLOCK * LOG_BLOCK
+    return {"log": "".join(round_entry_html(e) for e in reversed(snap.log[cut:])),
+            "log_older": "".join(round_entry_html(e) for e in reversed(snap.log[:cut]))}
+
+
 def views(model: NegotiationModel, narrow: bool = False) -> dict[str, str]:
     """The markup of every view that changes from round to round."""
     snap = session.snapshot(model)
     return {"banner": banner_html(snap), "offers": one_chart(svg.offers_svg, model, narrow),
             "fund": one_chart(svg.fund_svg, model, narrow), "network": one_chart(svg.network_svg, model, narrow),
-            "log": round_log_html(snap)}
+            **log_parts(snap)}
