@@ -152,13 +152,17 @@ async def page_steps(sessions: int, seconds: float, page: str = "app") -> dict:
         stop_at = time.perf_counter() + seconds
 
         def press(c: SolaraClient, label: str, ids: dict):
-            """A click on Step or Reset: a Solara button's, or a Vue template's method (ours: the run controls),
-            each found once per run, not searched for in every widget on every click."""
+            """A click on Step or Reset: a Vue template's method (ours: the run controls) or a Solara button's
+            (the bare page; ours before the run controls), each found once per run, not searched for in every
+            widget on every click."""
             if label not in ids:
-                ids[label] = c.find_state(template_key) if template_key else c.find(label, "BtnModel")
-            if template_key:
-                return c.event(ids[label], "action", label.lower())
-            return c.click(ids[label])
+                try:
+                    ids[label] = (c.find_state(template_key), True) if template_key else None
+                except LookupError:
+                    ids[label] = None
+                ids[label] = ids[label] or (c.find(label, "BtnModel"), False)
+            comm_id, template = ids[label]
+            return c.event(comm_id, "action", label.lower()) if template else c.click(comm_id)
 
         async def loop(i: int, c: SolaraClient):
             rnd = 0

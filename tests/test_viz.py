@@ -119,10 +119,12 @@ def test_the_log_in_two_parts_reads_as_the_whole_log_and_its_older_part_changes_
     assert run_board.log_parts(session.snapshot(model))["log"] == "<p>No rounds yet.</p>"
     older_changes = 0
     previous = ""
+    memo: dict = {}  # one run's: the older part kept until the next block
     while not model.finished:
         model.step()
         snap = session.snapshot(model)
-        parts = run_board.log_parts(snap)
+        parts = run_board.log_parts(snap, memo)
+        assert parts == run_board.log_parts(snap)  # the same as built afresh
         assert LOG_REGION + parts["log"] + parts["log_older"] + "</div>" == round_log_html(snap)
         assert parts["log"].count("<b>Round ") < run_board.LOG_BLOCK
         older_changes += parts["log_older"] != previous

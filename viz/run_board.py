@@ -119,20 +119,24 @@ def one_chart(draw, model: NegotiationModel, narrow: bool) -> str:
 LOG_BLOCK = 8  # rounds: the log's older part is resent once per block, not every Step
 
 
-def log_parts(snap: session.Snapshot) -> dict[str, str]:
+def log_parts(snap: session.Snapshot, memo: dict | None = None) -> dict[str, str]:
     """The round log in two parts, so that a Step sends only the rounds since the last whole block (the log
     grows by ~0.7 KB a round: sent whole, it was a Step's largest view by round 15). Shown one after the
-    other they read exactly as :func:`round_log_html` (newest first)."""
+    other they read exactly as :func:`round_log_html` (newest first). ``memo``: one run's own dict, where the
+    older part is kept until the next block (closed rounds never change), so it is not rebuilt every Step."""
     if not snap.log:
         return {"log": "<p>No rounds yet.</p>", "log_older": ""}
     cut = len(snap.log) // LOG_BLOCK * LOG_BLOCK
-    return {"log": "".join(round_entry_html(e) for e in reversed(snap.log[cut:])),
-            "log_older": "".join(round_entry_html(e) for e in reversed(snap.log[:cut]))}
+    memo = {} if memo is None else memo
+    if memo.get("older_cut") != cut:
+        memo["older_cut"] = cut
+        memo["older"] = "".join(round_entry_html(e) for e in reversed(snap.log[:cut]))
+    return {"log": "".join(round_entry_html(e) for e in reversed(snap.log[cut:])), "log_older": memo["older"]}
 
 
-def views(model: NegotiationModel, narrow: bool = False) -> dict[str, str]:
-    """The markup of every view that changes from round to round."""
+def views(model: NegotiationModel, narrow: bool = False, memo: dict | None = None) -> dict[str, str]:
+    """The markup of every view that changes from round to round (``memo``: see :func:`log_parts`)."""
     snap = session.snapshot(model)
     return {"banner": banner_html(snap), "offers": one_chart(svg.offers_svg, model, narrow),
             "fund": one_chart(svg.fund_svg, model, narrow), "network": one_chart(svg.network_svg, model, narrow),
-            **log_parts(snap)}
+            **log_parts(snap, memo)}

@@ -61,7 +61,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         return NegotiationModel(scenario, seed=seed, rounds=rounds or None, human_players=[human] if human else [])
 
     # The run: its model (replaced in place by Reset, without a render), a person's answers, an open round.
-    run = solara.use_memo(lambda: {"model": make_model(), "answers": "", "awaiting": False},
+    run = solara.use_memo(lambda: {"model": make_model(), "answers": "", "awaiting": False, "memo": {}},
                           [scenario.fingerprint, seed, rounds, human])
     restored = solara.use_ref(False)
 
@@ -98,8 +98,10 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
 
     def refresh():
         """Send the views whose markup changed, in one message; then the controls (unchanged: nothing sent)."""
-        explain = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
-        state = {**views(run["model"], board.narrow), "explain": explain, "query": query()}
+        if "explain" not in run:  # (the scenario's: the same every round)
+            run["explain"] = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
+        explain = run["explain"]
+        state = {**views(run["model"], board.narrow, run["memo"]), "explain": explain, "query": query()}
         with board.hold_sync():
             for key, value in state.items():
                 if getattr(board, key) != value:
@@ -149,7 +151,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         if playing.value:
             playing.set(False)
         with lock:
-            run.update(model=make_model(), answers="", awaiting=False)
+            run.update(model=make_model(), answers="", awaiting=False, memo={})
         if clear_overrides is not None:
             clear_overrides()  # the sliders go back too (a re-render, and a new run for the scenario's figures)
         refresh()
