@@ -55,13 +55,20 @@ async def wave(server, base, clients, sessions, settle_seconds) -> dict:
         t0 = time.perf_counter()
         await c.open()
         clients.append(c)
-        await c.wait_for("Run to end", "BtnModel")
+        while True:  # the run controls (viz/run_board.py: one Vue template) have arrived
+            try:
+                c.find_state("can_run")
+                break
+            except LookupError:
+                if time.perf_counter() - t0 > 120:
+                    raise
+                await asyncio.sleep(0.05)
         return time.perf_counter() - t0
 
     loads = await asyncio.gather(*(load() for _ in range(sessions)))
     seen = [c.expect(VERDICT) for c in clients]
     t0 = time.perf_counter()
-    await asyncio.gather(*(c.click(c.find("Run to end", "BtnModel")) for c in clients))
+    await asyncio.gather(*(c.event(c.find_state("can_run"), "action", "run") for c in clients))
     done = await asyncio.wait_for(asyncio.gather(*seen), 300)
     runs = [t - t0 for t in done]
     rss_with = rss_mb(server.pid)

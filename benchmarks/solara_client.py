@@ -29,6 +29,11 @@ def _header(session: str, msg_type: str) -> dict:
             "session": session, "username": "", "version": "5.2"}
 
 
+def _plain(marker: str) -> bool:
+    """Whether JSON writes ``marker`` unchanged (printable ASCII that no encoder escapes)."""
+    return all(" " <= ch <= "~" for ch in marker) and not any(ch in marker for ch in "\"\\/<>&'")
+
+
 class SolaraClient:
     """One simulated page: its widgets' states and the texts it has received."""
 
@@ -83,18 +88,26 @@ class SolaraClient:
             elif kind == "comm_msg" and data.get("method") == "finished":
                 self.ready.set()
             if self._waiters and kind in ("comm_open", "comm_msg"):
-                text = json.dumps(data, ensure_ascii=False)
-                for marker, fut in list(self._waiters):
+                # Plain markers are found in the frame as received (JSON leaves them as they are); others in
+                # the data re-encoded. (Re-encoding every frame cost the clients, which share the CPUs with the
+                # server, more than the server's own handling of a large frame.)
+                plain = all(_plain(m) for marker, _, _ in self._waiters
+                            for m in ((marker,) if isinstance(marker, str) else marker))
+                text = frame if plain else json.dumps(data, ensure_ascii=False)
+                for waiter in list(self._waiters):
+                    marker, fut, which = waiter
                     markers = (marker,) if isinstance(marker, str) else marker
-                    if any(m in text for m in markers) and not fut.done():
-                        fut.set_result(now)
-                        self._waiters.remove((marker, fut))
+                    found = next((m for m in markers if m in text), None)
+                    if found is not None and not fut.done():
+                        fut.set_result((now, found) if which else now)
+                        self._waiters.remove(waiter)
 
-    def expect(self, text: str | tuple[str, ...]) -> asyncio.Future:
+    def expect(self, text: str | tuple[str, ...], which: bool = False) -> asyncio.Future:
         """A future resolved with the perf_counter time a frame containing ``text`` (or any of several texts)
-        arrives. Call before the action, so a fast answer is not missed."""
+        arrives (with ``which``: the time and the text found, so a caller need not search every widget's state
+        again). Call before the action, so a fast answer is not missed."""
         fut = asyncio.get_running_loop().create_future()
-        self._waiters.append((text, fut))
+        self._waiters.append((text, fut, which))
         return fut
 
     def has_text(self, text: str) -> bool:
@@ -129,8 +142,20 @@ class SolaraClient:
                 await asyncio.sleep(0.05)
 
     async def click(self, comm_id: str) -> None:
+        await self.event(comm_id, "click", {})
+
+    async def event(self, comm_id: str, name: str, data=None) -> None:
+        """A Vue event sent to a widget's server side, as a page does: a button's click, or a Vue template's
+        method (``vue_<name>`` on the server) called from the page with ``data``."""
         await self._send("shell", "comm_msg", {"comm_id": comm_id, "data": {
-            "method": "custom", "content": {"event": "click", "data": {}}}})
+            "method": "custom", "content": {"event": name, "data": data}}})
+
+    def find_state(self, key: str) -> str:
+        """The newest widget whose state has ``key`` (a Vue template's own trait, e.g. a page's run controls)."""
+        for comm_id, state in reversed(list(self.widgets.items())):
+            if key in state:
+                return comm_id
+        raise LookupError(f"no widget with {key!r} on {self.path}")
 
     async def set_value(self, comm_id: str, value) -> None:
         self.widgets[comm_id]["v_model"] = value

@@ -110,3 +110,38 @@ def test_round_log_says_local_goal_under_later_rule_sets():
     assert "local goal" in later.log[-1]["summary"] and "target" not in later.log[-1]["summary"]
     earlier = snapshot(NegotiationModel(str(SCENARIOS / "oxfordshire_2014.toml"), seed=0).run())
     assert "target" in earlier.log[-1]["summary"]
+
+
+def test_the_log_in_two_parts_reads_as_the_whole_log_and_its_older_part_changes_once_a_block():
+    from viz import run_board, session
+    from viz.components import LOG_REGION, round_log_html
+
+    model = NegotiationModel(load_scenario(NORTHAMPTONSHIRE), seed=1, rounds=20)
+    assert run_board.log_parts(session.snapshot(model))["log"] == "<p>No rounds yet.</p>"
+    older_changes = 0
+    previous = ""
+    memo: dict = {}  # one run's: the older part kept until the next block
+    while not model.finished:
+        model.step()
+        snap = session.snapshot(model)
+        parts = run_board.log_parts(snap, memo)
+        assert parts == run_board.log_parts(snap)  # the same as built afresh
+        assert LOG_REGION + parts["log"] + parts["log_older"] + "</div>" == round_log_html(snap)
+        assert parts["log"].count("<b>Round ") < run_board.LOG_BLOCK
+        older_changes += parts["log_older"] != previous
+        previous = parts["log_older"]
+    assert model.round == 20 and older_changes == 20 // run_board.LOG_BLOCK
+
+
+def test_line_chart_dots_are_one_path_per_series_at_the_polyline_points():
+    import re
+
+    from viz import svg
+
+    chart = svg.line_chart([("a", [1, 2, 3], [0.0, 5.0, 2.5], "#1f77b4", False),
+                            ("", [1, 2, 3], [1.0, 1.0, 1.0], "#1f77b4", True)], title="t")
+    polylines = re.findall(r"<polyline points='([^']*)'", chart)
+    dots = re.findall(r"<path d='([^']*)'", chart)
+    assert len(polylines) == 2 and len(dots) == 1  # dashed aims have no dots
+    assert dots[0] == "M" + "h0M".join(polylines[0].split()) + "h0"
+    assert "<circle" not in chart

@@ -32,21 +32,23 @@ def table_html(header: list[str], rows: list[list[str]]) -> str:
     return f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
+LOG_REGION = "<div tabindex='0' role='region' aria-label='Round by round' style='max-height:360px;overflow-y:auto'>"
+
+
+def round_entry_html(entry: dict) -> str:
+    """One round of the log: the proposal, every rejection's reason, who accepted."""
+    items = [f"<li>✗ {escape(reason)}</li>" for reason in entry["rejections"]]
+    if entry["accepted"]:
+        items.append(f"<li>✓ accepted by {escape(', '.join(entry['accepted']))}</li>")
+    return (f"<p><b>Round {entry['round']}</b>: {escape(entry['proposer'])} proposes {escape(entry['summary'])}.</p>"
+            f"<ul>{''.join(items)}</ul>")
+
+
 def round_log_html(snap: Snapshot) -> str:
     """Each proposal and every rejection's reason, newest first, in a scrolling region."""
     if not snap.log:
         return "<p>No rounds yet.</p>"
-    parts = []
-    for entry in reversed(snap.log):
-        items = [f"<li>✗ {escape(reason)}</li>" for reason in entry["rejections"]]
-        if entry["accepted"]:
-            items.append(f"<li>✓ accepted by {escape(', '.join(entry['accepted']))}</li>")
-        parts.append(
-            f"<p><b>Round {entry['round']}</b>: {escape(entry['proposer'])} proposes {escape(entry['summary'])}.</p>"
-            f"<ul>{''.join(items)}</ul>"
-        )
-    return ("<div tabindex='0' role='region' aria-label='Round by round' style='max-height:360px;overflow-y:auto'>"
-            + "".join(parts) + "</div>")
+    return LOG_REGION + "".join(round_entry_html(entry) for entry in reversed(snap.log)) + "</div>"
 
 
 @solara.component

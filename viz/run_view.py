@@ -1,11 +1,13 @@
 """The single-user page's run: Step / Play / Run to end / Reset, and the views that change every round.
 
 A Step used to re-render the whole tab (~865 elements: every slider of every
-organisation) to change five pictures. Here the views that change each round
-(the banner, the three charts, the log) are one widget (:class:`RunBoard`) that
-a Step updates directly in one message holding the views whose markup changed;
-the component itself re-renders only when its controls change (the run ends, a
-person's answer is awaited).
+organisation) to change five pictures. Here the run's controls and the views
+that change each round (the banner, the three charts, the log) are widgets
+(viz/run_board.py) that a Step updates directly: one click message in, one
+message out holding the views whose markup changed. Reset makes a new model in
+place and redraws the same widgets. The component re-renders only when what it
+draws as Solara elements changes: a person's answer is awaited (the "Your turn"
+card), Play starts or stops, the scenario or its figures change.
 The address is kept in step (viz/url_state.py), so a reload restores the run.
 """
 
@@ -13,92 +15,17 @@ from __future__ import annotations
 
 import threading
 import time
-from html import escape
 
-import ipyvue
 import solara
-import traitlets
 
 from negotiation.model import NegotiationModel
 from negotiation.scenario import Scenario
 from negotiation.workshop import brief as briefs
 
-from . import session, svg
-from .components import BANNER_COLOURS, round_log_html, table_html
+from .components import table_html
+from .run_board import RunBoard, RunControls, banner_html, one_chart, views
 
-
-class RunBoard(ipyvue.VueTemplate):
-    """Every view that changes from round to round, in one widget: a Step sends one message holding only the
-    views whose markup changed (``hold_sync``). It also keeps the browser's address in step with the page
-    (``history.replaceState``: no reload, no new history entry, nothing sent back)."""
-
-    banner = traitlets.Unicode("").tag(sync=True)
-    offers = traitlets.Unicode("").tag(sync=True)
-    fund = traitlets.Unicode("").tag(sync=True)
-    network = traitlets.Unicode("").tag(sync=True)
-    explain = traitlets.Unicode("").tag(sync=True)
-    log = traitlets.Unicode("").tag(sync=True)
-    query = traitlets.Unicode(None, allow_none=True).tag(sync=True)  # None: leave the address alone
-    narrow = traitlets.Bool(False).tag(sync=True)  # set by the page: a phone-sized window (charts drawn for it)
-    template = traitlets.Unicode("""
-<template>
-  <div class="run-board">
-    <div class="banner-block" v-html="banner"></div>
-    <div class="run-grid">
-      <div class="offers-chart" v-html="offers"></div>
-      <div class="fund-chart" v-html="fund"></div>
-    </div>
-    <div class="run-grid">
-      <div class="network-chart" v-html="network"></div>
-      <div><h2 class="run-heading">Derived figures</h2><div class="explain-table" v-html="explain"></div></div>
-    </div>
-    <h2 class="run-heading">Round by round</h2>
-    <div class="round-log" v-html="log"></div>
-  </div>
-</template>
-<script>
-module.exports = {
-  mounted() { this.apply(); this.measure(); window.addEventListener('resize', this.measure); },
-  destroyed() { window.removeEventListener('resize', this.measure); },
-  watch: { query() { this.apply(); } },
-  methods: {
-    measure() {
-      var n = window.matchMedia('(max-width: 600px)').matches;
-      if (n !== this.narrow) this.narrow = n;
-    },
-    apply() {
-      if (this.query === null || this.query === undefined) return;
-      var q = this.query ? '?' + this.query : '';
-      if (window.location.search !== q) {
-        window.history.replaceState(window.history.state, '', window.location.pathname + q);
-      }
-    }
-  }
-}
-</script>""").tag(sync=True)
-
-
-def banner_html(snap: session.Snapshot) -> str:
-    """Unmissable: the verdict in large type, coloured, with the reasons under it."""
-    background, colour = BANNER_COLOURS[snap.outcome]
-    lines = "".join(f"<div style='font-size:14px'>{escape(line)}</div>" for line in snap.details)
-    return (f"<div class='outcome-banner' style='background:{background};color:{colour};padding:12px 18px;"
-            f"border-radius:6px'><div style='font-size:26px;font-weight:700'>{escape(snap.banner)}</div>{lines}</div>")
-
-
-def one_chart(draw, model: NegotiationModel, narrow: bool) -> str:
-    """One chart, drawn for the window the page reported (a phone: narrower, bigger type for its size). The
-    room's pages draw both and let CSS choose (one drawing serves all their sessions); here each Step is one
-    session's, so drawing and sending only the one shown halves a Step's charts."""
-    return f"<div class='chart-one'>{draw(model, width=380, font=14) if narrow else draw(model)}</div>"
-
-
-def views(model: NegotiationModel, narrow: bool = False) -> dict[str, str]:
-    """The markup of every view that changes from round to round."""
-    snap = session.snapshot(model)
-    return {"banner": banner_html(snap), "offers": one_chart(svg.offers_svg, model, narrow),
-            "fund": one_chart(svg.fund_svg, model, narrow), "network": one_chart(svg.network_svg, model, narrow),
-            "log": round_log_html(snap)}
+__all__ = ["RunBoard", "RunControls", "RunView", "YourTurn", "banner_html", "one_chart", "replay", "views"]
 
 
 def replay(model: NegotiationModel, human: str, rounds: int, answers: str, open_round: bool) -> bool:
@@ -121,40 +48,36 @@ def replay(model: NegotiationModel, human: str, rounds: int, answers: str, open_
 @solara.component
 def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, speed, clear_overrides,
             base_query: str, board: RunBoard, explain_rows: list, restore: dict | None = None):
-    """The run of one model, made here so that Reset re-renders this view only (not the tab's ~800 controls).
+    """The run of one model: its controls, the "Your turn" card when a person plays, and the board.
 
     ``clear_overrides``: given when figures were moved (Reset puts the sliders back too); ``restore``: where a
     reload left the run (round, answers, open), applied once, to the first model.
     """
-    tick = solara.use_reactive(0)  # bumped only when the controls change (finished, awaiting an answer)
-    resets = solara.use_reactive(0)
+    tick = solara.use_reactive(0)  # bumped only when the card changes (a person's answer awaited or given)
     lock = solara.use_memo(threading.Lock, [])
+    controls = solara.use_memo(RunControls, [])
 
     def make_model():
         return NegotiationModel(scenario, seed=seed, rounds=rounds or None, human_players=[human] if human else [])
 
-    model = solara.use_memo(make_model, [scenario.fingerprint, seed, rounds, human, resets.value])
-    run = solara.use_memo(lambda: {"answers": "", "awaiting": False}, [model])
-
-    def on_reset():
-        """Round 0 with the scenario's own figures."""
-        if clear_overrides is not None:
-            clear_overrides()
-        resets.set(resets.value + 1)
-
+    # The run: its model (replaced in place by Reset, without a render), a person's answers, an open round.
+    run = solara.use_memo(lambda: {"model": make_model(), "answers": "", "awaiting": False, "memo": {}},
+                          [scenario.fingerprint, seed, rounds, human])
     restored = solara.use_ref(False)
 
     def restore_once():
         if restore and not restored.current:
             restored.current = True
+            model = run["model"]
             run["awaiting"] = replay(model, human, restore.get("round", 0), restore.get("answers", ""),
                                      restore.get("open", False))
             run["answers"] = restore.get("answers", "")[: model.round]
         return True
 
-    solara.use_memo(restore_once, [model])
+    solara.use_memo(restore_once, [run])
 
     def query() -> str:
+        model = run["model"]
         parts = [base_query] if base_query else []
         closed = model.round - (1 if model.pending is not None else 0)  # (an open round is ``open=1``)
         if closed:
@@ -165,22 +88,34 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
             parts.append("open=1")
         return "&".join(parts)
 
+    def set_controls():
+        model = run["model"]
+        with controls.hold_sync():
+            controls.can_step = not (model.finished or run["awaiting"])
+            controls.can_play = not model.finished
+            controls.can_run = not (model.finished or human)
+            controls.playing = bool(playing.value)
+
     def refresh():
-        """Send the views whose markup changed, in one message."""
-        explain = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
-        state = {**views(model, board.narrow), "explain": explain, "query": query()}
+        """Send the views whose markup changed, in one message; then the controls (unchanged: nothing sent)."""
+        if "explain" not in run:  # (the scenario's: the same every round)
+            run["explain"] = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
+        explain = run["explain"]
+        state = {**views(run["model"], board.narrow, run["memo"]), "explain": explain, "query": query()}
         with board.hold_sync():
             for key, value in state.items():
                 if getattr(board, key) != value:
                     setattr(board, key, value)
+        set_controls()
 
-    controls = (model.finished, run["awaiting"])  # what this render drew
+    card = run["awaiting"]  # what this render drew
 
     def after_change():
-        if (model.finished, run["awaiting"]) != controls:
+        if run["awaiting"] != card:
             tick.set(tick.value + 1)
 
     def advance():
+        model = run["model"]
         if model.finished or run["awaiting"]:
             return
         with lock:
@@ -193,6 +128,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         after_change()
 
     def answer(accept: bool):
+        model = run["model"]
         with lock:
             if model.pending is not None:
                 model.close_round({human: accept})
@@ -202,30 +138,56 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         after_change()
 
     def run_to_end():
+        model = run["model"]
         if human:
             return
         with lock:
             while not model.finished:
                 model.step()
         refresh()
+
+    def reset():
+        """Round 0 with the scenario's own figures: a new model in place, drawn on the same widgets."""
+        if playing.value:
+            playing.set(False)
+        with lock:
+            run.update(model=make_model(), answers="", awaiting=False, memo={})
+        if clear_overrides is not None:
+            clear_overrides()  # the sliders go back too (a re-render, and a new run for the scenario's figures)
+        refresh()
         after_change()
+
+    def on_action(name: str):
+        if name == "step":
+            advance()
+        elif name == "play":
+            playing.set(not playing.value)
+        elif name == "run":
+            run_to_end()
+        elif name == "reset":
+            reset()
+
+    controls.on_action = on_action  # (the newest render's: it sees this render's arguments)
 
     def stop_when_new():
         playing.set(False)
 
-    solara.use_effect(stop_when_new, [model])
+    solara.use_effect(stop_when_new, [run])
 
     def play(cancel: threading.Event):
         while playing.value and not cancel.is_set():
             time.sleep(1.0 / max(speed.value, 0.1))
+            model = run["model"]
             if cancel.is_set() or model.finished or run["awaiting"]:
                 break
             advance()
+        model = run["model"]
         if model.finished or run["awaiting"]:
             playing.set(False)
 
-    solara.use_thread(play, dependencies=[playing.value, speed.value, model])
-    solara.use_memo(refresh, [model, base_query])  # a new model (or a moved figure): draw it
+    solara.use_thread(play, dependencies=[playing.value, speed.value, run])
+    solara.use_memo(refresh, [run, base_query])  # a new run (or a moved figure): draw it
+    solara.use_effect(set_controls, [playing.value, run])
 
     def follow_window():
         def redraw(_change):
@@ -235,16 +197,11 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         board.observe(redraw, names="narrow")
         return lambda: board.unobserve(redraw, names="narrow")
 
-    solara.use_effect(follow_window, [model, base_query])
+    solara.use_effect(follow_window, [run, base_query])
     _ = tick.value
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.Button("Step", on_click=advance, disabled=model.finished or run["awaiting"], color="primary")
-        solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
-                      disabled=model.finished)
-        solara.Button("Run to end", on_click=run_to_end, disabled=model.finished or bool(human))
-        solara.Button("Reset", on_click=on_reset)
-    if run["awaiting"] and model.pending is not None:
-        YourTurn(model, human, answer)
+    solara.Column(children=[controls])
+    if run["awaiting"] and run["model"].pending is not None:
+        YourTurn(run["model"], human, answer)
     solara.Column(children=[board])
 
 

@@ -71,6 +71,8 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=560, hei
     def sy(y):
         return top + (1 - (y - y0) / (y1 - y0)) * plot_h
 
+    kx, ky = (width - left - right) / (x1 - x0), plot_h / (y1 - y0)  # (a Step draws ~400 points: no calls)
+    bx, by = left - x0 * kx, top + y1 * ky
     out = [svg_open(width, height, font, title),
            f"<text x='{width / 2}' y='{font + 4}' text-anchor='middle' font-size='{font + 2}' font-weight='600'>"
            f"{escape(title)}</text>"]
@@ -89,11 +91,14 @@ def line_chart(series, hlines=(), title="", xlabel="", ylabel="", width=560, hei
         out.append(f"<line x1='{left}' x2='{width - right}' y1='{sy(y):.1f}' y2='{sy(y):.1f}' stroke='{colour}' "
                    "stroke-dasharray='2,3' stroke-width='1.5'/>")
     for _label, xs, ys, colour, dashed in series:
-        points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(xs, ys))
+        points = [f"{bx + x * kx:.1f},{by - y * ky:.1f}" for x, y in zip(xs, ys)]  # sx(x), sy(y), inlined
         dash = " stroke-dasharray='6,4'" if dashed else ""
-        out.append(f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>")
-        if not dashed:
-            out += [f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='{colour}'/>" for x, y in zip(xs, ys)]
+        out.append(f"<polyline points='{' '.join(points)}' fill='none' stroke='{colour}' stroke-width='2'{dash}/>")
+        if not dashed and points:
+            # A dot at each point: one path of zero-length segments with round caps (6 px wide: a circle of
+            # radius 3), a fifth of the markup of a <circle> per point, the coordinates formatted once.
+            out.append(f"<path d='M{'h0M'.join(points)}h0' stroke='{colour}' stroke-width='6' "
+                       "stroke-linecap='round' fill='none'/>")
     ly = top + plot_h + 2 * line + 10 + font
     for i, (label, colour, dashed) in enumerate(legend_rows):
         lx, row_y = 8 + (i % per_row) * (width - 8) / per_row, ly + (i // per_row) * line
