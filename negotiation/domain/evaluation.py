@@ -214,7 +214,7 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     return {
         "money": money, "utility": utility, "duty_gap": duty_gap, "acceptable": acceptable, "failed": failed,
         "realised_cut": realised, "required_cut": required, "p4p_loss": unearned, "p4p_flows": p4p_flows,
-        "reservation": reservation,
+        "reservation": reservation, "approvable": approvable,
     }
 
 

@@ -136,7 +136,7 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
     """The plans to refine around: bargaining solutions, the best approvable plan, ideals, or the nearest to a zone."""
     u, ok, d = v["utility"], v["acceptable"], v["reservation"]
     zone = ok.all(axis=0)
-    approvable = ~v["failed"].any(axis=1)
+    approvable = v["approvable"] if "approvable" in v else ~v["failed"].any(axis=1)
     gain = u - d[:, None]
     picked: list[int] = []
     has_zone = bool(zone.any())
@@ -157,14 +157,29 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
         short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
         distance = short.sum(axis=0)
         if not has_zone:
-            picked += [int(i) for i in np.argsort(distance, kind="stable")[:4]]
+            picked += smallest(distance, 4)
         if not approvable_zone and approvable.any():
             ap = np.flatnonzero(approvable)
-            picked += [int(ap[i]) for i in np.argsort(distance[ap], kind="stable")[:2]]
-    for i in range(min(len(d), MAX_SEEDS)):
-        if ok[i].any():
-            picked.append(int(np.flatnonzero(ok[i])[np.argmax(u[i, ok[i]])]))
+            picked += [int(ap[i]) for i in smallest(distance[ap], 2)]
+    # Each organisation's ideal: its best acceptable plan, the lowest index among equals (as argmax).
+    first = min(len(d), MAX_SEEDS)
+    has = ok[:first].any(axis=1)
+    if has.any():
+        best = np.where(ok[:first], u[:first], -np.inf).argmax(axis=1)
+        picked += [int(j) for j in best[has]]
     return list(dict.fromkeys(picked))[:MAX_SEEDS]
+
+
+def smallest(values: np.ndarray, k: int) -> list[int]:
+    """Indexes of the ``k`` smallest values, ties to the lowest index: ``np.argsort(values, kind="stable")[:k]``
+    without sorting the whole array (a selection, then a stable sort of the few at or below the k-th value)."""
+    if len(values) <= 4 * k:
+        return [int(i) for i in np.argsort(values, kind="stable")[:k]]
+    kth = np.partition(values, k - 1)[k - 1]
+    if kth != kth:  # NaN among the k smallest: the plain sort's order (NaN last)
+        return [int(i) for i in np.argsort(values, kind="stable")[:k]]
+    few = np.flatnonzero(values <= kth)
+    return [int(i) for i in few[np.argsort(values[few], kind="stable")[:k]]]
 
 
 def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
