@@ -34,7 +34,7 @@ from negotiation.domain.plan import (
     Layout,
     PlanSpace,
     check_size,
-    coarse_parameters,
+    coarse_grid,
     concat,
     layout,
     local_goals,
@@ -197,9 +197,9 @@ def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
 def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     lay = layout(s)
     lo, hi = _bounds(s, lay)
-    x = coarse_parameters(s, lay)
+    x, acute_support = coarse_grid(s, lay)
     check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
-    spaces = [space_from_parameters(s, x, lay)]
+    spaces = [space_from_parameters(s, x, lay, acute_support)]
     value_plans = valuation_for(s)  # the rule set's mechanism (2015/16: evaluation.value_plans)
     parts = [value_plans(s, spaces[0])]
     may_breach = np.array([o.breach_duty for o in s.organisations.values()])
