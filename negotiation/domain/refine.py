@@ -71,8 +71,9 @@ def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
 def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Clip to bounds and write equivalent plans one way (so duplicates are caught)."""
     x = np.clip(x, lo, hi)
-    for cols in _groups(lay, singletons=True):  # a group's shares stay non-negative and sum to one
-        x[:, cols] = x[:, cols] / np.maximum(x[:, cols].sum(axis=1, keepdims=True), 1e-12)
+    for cols in _group_slices(lay):  # a group's shares stay non-negative and sum to one
+        group = x[:, cols]
+        x[:, cols] = group / np.maximum(group.sum(axis=1, keepdims=True), 1e-12)
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
     met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
@@ -91,9 +92,29 @@ def _groups(lay: Layout, singletons: bool = False) -> list[np.ndarray]:
     return [cols for cols in (ccg_cols, council_cols) if len(cols) > (0 if singletons else 1)]
 
 
+def _group_slices(lay: Layout) -> list[slice]:
+    """Each payers' group's share columns (as :func:`_groups` with singletons), as slices: views, not copies."""
+    start, mid = len(PARAMETERS), len(PARAMETERS) + len(lay.ccgs)
+    return [cols for cols in (slice(start, mid), slice(mid, lay.width)) if cols.stop > cols.start]
+
+
+_TEMPLATES: dict = {}  # move templates by the room's shape and which parameters can move (a few small arrays)
+
+
 def move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """The moves :func:`neighbours` makes, as signs and the column whose step each entry takes (-1: a target
-    step): built once per scenario, scaled by the shrinking steps each pass."""
+    step): built once per shape of room (the same for every scenario with it), scaled by the shrinking steps
+    each pass."""
+    key = (lay.width, len(lay.ccgs), len(lay.councils), tuple(bool(hi[p] > lo[p]) for p in range(len(PARAMETERS))))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        found = _TEMPLATES[key] = _move_template(lay, lo, hi)
+        for a in found:
+            a.setflags(write=False)
+    return found
+
+
+def _move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     signs, source = [], []
 
     def move(entries):
@@ -182,6 +203,14 @@ def smallest(values: np.ndarray, k: int) -> list[int]:
     return [int(i) for i in few[np.argsort(values[few], kind="stable")[:k]]]
 
 
+SEED_FIGURES = ("utility", "acceptable", "reservation", "duty_gap", "failed", "approvable")
+
+
+def _seed_figures(v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The figures :func:`seeds` reads: only these are carried from pass to pass (the rest wait for the end)."""
+    return {key: v[key] for key in SEED_FIGURES if key in v}
+
+
 def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
     out = {}
     for key, a in v.items():
@@ -214,7 +243,7 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     template = move_template(lay, lo, hi)
     # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
     # of the bests, so nothing already valued is looked at twice.
-    pool_x, pool_v = x, parts[0]
+    pool_x, pool_v = x, _seed_figures(parts[0])
     for _ in range(PASSES):
         picked = seeds({**pool_v, "may_breach": may_breach})
         if not picked:
@@ -238,5 +267,5 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
         spaces.append(space)
         part = value_plans(s, space)
         parts.append(part)
-        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, part])
+        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, _seed_figures(part)])
     return concat(spaces), join(parts)
