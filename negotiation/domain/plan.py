@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from negotiation.domain import tariff
+from negotiation.domain.stack import StackRows
 from negotiation.errors import ScenarioError
 from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
@@ -205,6 +206,8 @@ def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
 
 
 def growth_rate(s: Scenario) -> float:
+    if isinstance(s, StackRows):  # plans of several scenarios: each plan's own (refine_many)
+        return s.growth  # type: ignore[return-value]
     return tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
 
 

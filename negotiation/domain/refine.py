@@ -76,7 +76,7 @@ def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.nd
         x[:, cols] = group / np.maximum(group.sum(axis=1, keepdims=True), 1e-12)
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
-    met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
+    met = np.clip(met_target(s, x[:, SCH]), lo[..., TAU], hi[..., TAU])  # bounds per row when stacked
     x[:, TAU] = met if local_goals(s) else np.maximum(x[:, TAU], met)
     nothing_at_risk = x[:, TAU] <= met + 1e-9
     x[nothing_at_risk, RHO] = 0.5
