@@ -72,14 +72,17 @@ def assess(space: PlanSpace, s: Scenario) -> np.ndarray:
     fails a plan whose target (a cut on last year) exceeds the cut on last year its own schemes achieve by
     more than ``rules.credibility_tolerance``.
     """
-    return np.column_stack(
-        [
-            space.fund_total < s.rules.minimum_fund - EPS,
-            space.asc_protection < s.rules.asc_protection_min - EPS,
-            space.admissions_target < s.rules.national_admissions_target - EPS,
-            space.admissions_target - achieved_target(s, space.community_schemes) > s.rules.credibility_tolerance + EPS,
-        ]
-    )
+    return np.column_stack(failed_checks(space, s))
+
+
+def failed_checks(space: PlanSpace, s: Scenario) -> list[np.ndarray]:
+    """:func:`assess`'s columns, one (plans,) mask per condition."""
+    return [
+        space.fund_total < s.rules.minimum_fund - EPS,
+        space.asc_protection < s.rules.asc_protection_min - EPS,
+        space.admissions_target < s.rules.national_admissions_target - EPS,
+        space.admissions_target - achieved_target(s, space.community_schemes) > s.rules.credibility_tolerance + EPS,
+    ]
 
 
 def achieved_target(s: Scenario, schemes) -> np.ndarray:
@@ -184,8 +187,9 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
 
     new_money = space.contributions.sum(axis=1)
     remainder = new_money - (a + sch + k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        back = np.where(new_money[:, None] > 0, space.contributions / new_money[:, None], 0.0)
+    # Each payer's share of the new money (0 where there is none), worked out only where there is some.
+    back = np.divide(space.contributions, new_money[:, None], out=np.zeros_like(space.contributions),
+                     where=new_money[:, None] > 0)
     returned = back * (remainder * (1.0 - rules.pooling_friction))[:, None]  # (plans, orgs)
 
     ccg_w, council_w, acute_w, community_w = f["ccg_w"], f["council_w"], f["acute_w"], f["community_w"]
@@ -206,21 +210,26 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     p4p_flows = (_outer(ccg_w, relief - rho * payers_risk) - _outer(council_w, (1.0 - rho) * payers_risk)
                  + to_acute)
 
-    money = -space.contributions.T + returned.T + p4p_flows
-    money += _outer(ccg_w, saving + act.asc_spillover * a)
-    money += _outer(council_w, a)
-    money += _outer(acute_w, k - acute_net_loss)
-    money += _outer(community_w, sch - community_work)
+    # −contributions + returned + flows, and each kind's gains: x − y is x + (−y) in IEEE arithmetic, and the
+    # products go through one buffer, so these are the same sums, in the same order, with fewer temporaries.
+    money = np.subtract(returned.T, space.contributions.T)
+    money += p4p_flows
+    term = np.empty_like(money)
+    for w, v in ((ccg_w, saving + act.asc_spillover * a), (council_w, a), (acute_w, k - acute_net_loss),
+                 (community_w, sch - community_work)):
+        money += np.multiply(_col(w), v, out=term)
 
-    failed = assess(space, s)
-    approvable = ~failed.any(axis=1)
+    checks = failed_checks(space, s)
+    approvable = ~(checks[0] | checks[1] | checks[2] | checks[3])
+    failed = np.column_stack(checks)
     intervention = f["intervention"]
     # No deal costs the full intervention; a signed plan that fails assurance a share of it.
-    utility = money - _outer(intervention * rules.unapproved_cost_share, ~approvable)
+    utility = np.subtract(money, np.multiply(_col(intervention * rules.unapproved_cost_share), ~approvable, out=term))
     reservation = -intervention
 
     headroom, need = f["headroom"], f["need"]
-    duty_gap = _col(need) - (money + _col(headroom))
+    duty_gap = np.add(money, _col(headroom))
+    np.subtract(_col(need), duty_gap, out=duty_gap)
     may_breach = f["may_breach"]
     within_duty = (duty_gap <= EPS) | _col(may_breach)
     acceptable = within_duty & (utility >= _col(reservation) - EPS)
