@@ -25,7 +25,7 @@ import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation, evaluate
 from negotiation.engine.aspirations import Aspirations, known
-from negotiation.network import relationships
+from negotiation.network import trust_of
 from negotiation.protocol.outcome import DEADLOCK, failed_conditions, verdict
 from negotiation.protocol.proposing import mediator_plans, organisation_plans
 from negotiation.scenario import Scenario
@@ -70,7 +70,7 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     deadline = rounds or scenario.rules.deadline_rounds
     te = scenario.rules.trust_effect
     mediated = scenario.rules.protocol == "mediator"
-    _, trust = relationships(scenario)
+    trust = trust_of(scenario)  # relationships(scenario)'s matrix, without building (or importing) a graph
     trust_rows = trust.tolist()
     chair_trust = np.array([sum(trust_rows[i]) / len(trust_rows) for i in range(n)])
     reservation = [float(x) for x in ev.reservation]
