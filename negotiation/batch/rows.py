@@ -142,6 +142,6 @@ def _evaluate_together(scenarios: list) -> list[Evaluation | None]:
 
     wanted = [i for i, s in enumerate(scenarios) if not isinstance(s, Area) and batchable(s)]
     out: list[Evaluation | None] = [None] * len(scenarios)
-    for i, ev in zip(wanted, evaluate_many([scenarios[i] for i in wanted])):
+    for i, ev in zip(wanted, evaluate_many([scenarios[i] for i in wanted], cache=False)):
         out[i] = ev
     return out

@@ -326,11 +326,17 @@ def evaluate(s: Scenario) -> Evaluation:
     return found
 
 
-def evaluate_many(scenarios: list[Scenario]) -> list[Evaluation]:
+def evaluate_many(scenarios: list[Scenario], cache: bool = True) -> list[Evaluation]:
     """:func:`evaluate` of each scenario (same order): those not cached are refined together, a batch of one shape
-    at a time (:mod:`negotiation.domain.refine_many`): the same evaluations, in a fraction of the time."""
+    at a time (:mod:`negotiation.domain.refine_many`): the same evaluations, in a fraction of the time.
+
+    ``cache=False``: neither look up nor keep them (a sweep's chunk: every setting is new and used once, and the
+    cache key, the scenario's canonical JSON, costs more than it saves).
+    """
     from negotiation.domain.refine_many import refined_spaces
 
+    if not cache:
+        return [_evaluation(s, *sv) for s, sv in zip(scenarios, refined_spaces(scenarios))]
     found: list[Evaluation | None] = [_CACHE.get(s.fingerprint) for s in scenarios]
     todo: dict[str, Scenario] = {}
     for s, ev in zip(scenarios, found):
