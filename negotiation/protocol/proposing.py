@@ -29,6 +29,7 @@ import random
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
+from negotiation.protocol.acceptance import Acceptance, dense, named_parties, proposer_plans
 
 
 def _best(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -71,74 +72,76 @@ def organisation_plans(
     key = (proposer, aims, continuation)
     top = ev.proposal_cache.get(key)
     if top is None:
-        expected = expected_thresholds(ev, np.array(aims), trust_row, trust_effect)
-        top = _best_for_organisation(ev, proposer, aims[proposer], expected, continuation)
+        top = _best_for_organisation(ev, proposer, aims, trust_row, trust_effect, continuation)
         if len(ev.proposal_cache) < 4096:
             ev.proposal_cache[key] = top
     return top
 
 
-PROPOSER_MEMO_BYTES = 64 * 1024 * 1024  # per evaluation: each proposer's candidate columns, kept for later rounds
-
-
-def _proposer_view(ev: Evaluation, proposer: int):
-    """The plans a proposer may put and the other parties' figures on them (memoised while small).
-
-    Every round of every run asks the same proposer about the same columns; only the thresholds change.
-    """
-    key = ("proposer", proposer)
-    found = ev.memo.get(key)
-    if found is not None:
-        return found
-    u, ok = ev.utility, ev.acceptable
-    candidates = np.flatnonzero(ok[proposer])
-    if len(candidates) == 0:  # it can sign nothing: put the plan that leaves it least short of its duty
-        gap = ev.duty_gap[proposer]
-        candidates = np.flatnonzero(gap <= gap.min() + 1e-9)
-    others = np.arange(len(ev.ideal)) != proposer
-    # Columns first, then rows (a take, then a small row selection): the same arrays, in half the time.
-    found = (candidates, others, u.take(candidates, axis=1)[others], ok.take(candidates, axis=1)[others],
-             u[proposer, candidates],
-             _scale(ev)[others][:, None])
-    held = ev.memo.get("proposer_bytes", 0)
-    size = found[2].nbytes + found[3].nbytes
-    if held + size <= PROPOSER_MEMO_BYTES:
-        ev.memo[key] = found
-        ev.memo["proposer_bytes"] = held + size
-    return found
+BOUND_FROM = 12  # parties: with fewer, an exact count costs less than bounding it first (two more shared counts)
 
 
 def _best_for_organisation(
-    ev: Evaluation, proposer: int, aspiration: float, believed: np.ndarray, continuation: float,
+    ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
+    continuation: float,
 ) -> np.ndarray:
-    candidates, others, sub_u, sub_ok, own, scale = _proposer_view(ev, proposer)
-    need = believed[others][:, None]
-    likely = sub_ok & (sub_u >= need - EPS)
-    n_likely = np.zeros(len(candidates), dtype=np.intp)
-    for row in likely:  # row by row: a boolean sum down the columns is several times slower
-        n_likely += row
+    """The search itself. It counts acceptance only on the plans it needs: a deal is among those worth its
+    continuation value, else it holds out among those worth its aspiration; and the counts start from those
+    shared by every proposer of the round (``protocol.acceptance``)."""
+    n = len(ev.ideal)
+    candidates, own = proposer_plans(ev, proposer)
+    aims_now = np.array(aims)
+    believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
+    usual, named = named_parties(ev, trust_row, proposer)
+    usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
+    bounds = None
+    if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's
+        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+        edges = [expected_thresholds(ev, aims_now, np.full(n, t), trust_effect) - EPS for t in trust_range]
+        bounds = (np.minimum(*edges), np.maximum(*edges))
+    accepting = Acceptance(ev, proposer, believed - EPS, usual_floors, named, bounds)
 
-    def slack(cols: np.ndarray) -> np.ndarray:  # how comfortably the others clear their thresholds (ties only)
-        return np.clip((sub_u[:, cols] - need) / scale, -1.0, 1.0).sum(axis=0)
+    def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
+        plans = candidates[at]
+        return _best(_slack(ev, proposer, believed, plans), plans)
 
-    passes = n_likely == others.sum()
-    if passes.any() and own[passes].max() >= continuation - EPS:
-        # A plan is expected to pass and beats waiting: the one best for itself, each other party getting
-        # what it is expected to take (then the safest of those).
-        best_own = own[passes].max()
-        cols = np.flatnonzero(passes & (own >= best_own - 1e-9))
-        return _best(slack(cols), candidates[cols])
+    # Only the plans worth its continuation value (a deal must beat waiting) or its aspiration (what it holds
+    # out with otherwise; if none, its best) are counted, once for both.
+    deal = own >= continuation - EPS
+    hold = own >= aims[proposer] - EPS
+    if not hold.any():
+        hold = own >= own.max() - 1e-9
+    reached = np.flatnonzero(deal | hold)
+    counts = accepting.decisive(candidates[reached], deal[reached], hold[reached])
+    passes = deal[reached] & (counts == n - 1)
+    if passes.any():
+        # A plan expected to pass that beats waiting: the one best for itself, each other party getting what
+        # it is expected to take (then the safest of those).
+        near = own >= own[reached][passes].max() - 1e-9
+        if (near & ~deal).any():  # a plan within 1e-9 of it lies just below what was counted exactly
+            at = np.flatnonzero(near)
+            return best(at[accepting.exactly(candidates[at]) == n - 1])
+        return best(reached[(counts == n - 1) & near[reached]])
     # Nothing is expected to pass: hold out for its aspiration with the plan the most parties are expected
     # to accept, then the one best for itself.
-    mine = own >= aspiration - EPS
-    if not mine.any():
-        mine = own >= own.max() - 1e-9
-    score = n_likely[mine].astype(float)
-    top = score >= score.max()
-    best_own = own[mine][top].max()
-    top &= own[mine] >= best_own - 1e-9
-    cols = np.flatnonzero(mine)[top]
-    return _best(slack(cols), candidates[cols])
+    mine = hold[reached]
+    at, score = reached[mine], counts[mine]
+    top = score == score.max()
+    best_own = own[at][top].max()
+    top &= own[at] >= best_own - 1e-9
+    return best(at[top])
+
+
+def _slack(ev: Evaluation, proposer: int, believed: np.ndarray, plans: np.ndarray) -> np.ndarray:
+    """How comfortably the other parties clear their thresholds on each plan (to break ties only).
+
+    The (others, plans) block is laid out in columns, as the search always laid it out, so each column's
+    sum adds the same numbers in the same order and the same plan wins a tie as before.
+    """
+    others = np.arange(len(ev.ideal)) != proposer
+    sub_u = np.asfortranarray(ev.utility[:, plans][others])
+    need = believed[others][:, None]
+    return np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
