@@ -8,16 +8,22 @@ link get a neutral default.
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from negotiation.scenario import Scenario
+
+if TYPE_CHECKING:  # networkx is imported when a graph is built: the batched engine needs only trust (trust_of)
+    import networkx as nx
 
 DEFAULT_TRUST = 0.3
 
 
 def build_network(s: Scenario) -> nx.Graph:
     """A fresh graph (callers may annotate it; see :func:`relationships` for the shared one)."""
+    import networkx as nx
+
     g = nx.Graph()
     for org_id, org in s.organisations.items():
         g.add_node(org_id, kind=org.kind, name=org.name)
@@ -33,6 +39,17 @@ def trust_matrix(g: nx.Graph, ids: list[str]) -> np.ndarray:
     np.fill_diagonal(t, 1.0)
     for a, b, data in g.edges(data=True):
         t[index[a], index[b]] = t[index[b], index[a]] = data.get("trust", DEFAULT_TRUST)
+    return t
+
+
+def trust_of(s: Scenario) -> np.ndarray:
+    """``trust_matrix(build_network(s), ids)`` without the graph: each listed pair's trust (the last listing of a
+    pair wins, as adding an edge again does), ``DEFAULT_TRUST`` elsewhere, 1 on the diagonal."""
+    index = {org: i for i, org in enumerate(s.organisations)}
+    t = np.full((len(index), len(index)), DEFAULT_TRUST)
+    np.fill_diagonal(t, 1.0)
+    for rel in s.relationships:
+        t[index[rel.a], index[rel.b]] = t[index[rel.b], index[rel.a]] = rel.trust
     return t
 
 

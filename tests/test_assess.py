@@ -121,7 +121,7 @@ def test_cli_morris_screen_prints_tables(toy, tmp_path):
 
 
 @pytest.mark.parametrize("args, problem", [
-    (["--samples", "12"], "power of 2"),
+    (["--samples", "20"], "power of 2"),
     (["--method", "latin"], "sobol or morris"),
     (["--seeds", "0"], "--seeds must be at least 1"),
     (["--backend", "threads"], "--backend must be one of"),

@@ -159,7 +159,7 @@ def test_design_is_reproducible_and_respects_whole_numbers():
 
 
 @pytest.mark.parametrize("method, samples, problem", [
-    ("sobol", 12, "power of 2"), ("latin", 16, "sobol or morris"), ("sobol", 1, "at least 2"),
+    ("sobol", 20, "power of 2"), ("latin", 16, "sobol or morris"), ("sobol", 1, "at least 2"),
 ])
 def test_design_errors(method, samples, problem):
     with pytest.raises(AssessError, match=problem):

@@ -85,35 +85,63 @@ def run_row(scenario: Scenario, seed: int) -> dict:
                        outcome.blockers, outcome.failed_conditions, outcome.signed_off)
 
 
-def run_rows(scenario: Scenario, seeds: list[int]) -> list[dict]:
-    """One row per seed, in order: all seeds together on the batched engine when it knows the scenario."""
+def run_rows(scenario: Scenario, seeds: list[int], evaluation: Evaluation | None = None) -> list[dict]:
+    """One row per seed, in order: all seeds together on the batched engine when it knows the scenario.
+
+    ``evaluation``: the scenario's own (:func:`~negotiation.domain.evaluation.evaluate_many` made it), if at hand.
+    """
     from negotiation.engine import batchable, negotiate
 
     if not batchable(scenario):
         return [run_row(scenario, seed) for seed in seeds]
     from negotiation.domain.evaluation import evaluate
 
-    ev = evaluate(scenario)
+    ev = evaluation if evaluation is not None else evaluate(scenario)
     return [outcome_row(ev, scenario.ids, e.outcome, e.rounds, e.plan_index, e.blockers, e.failed_conditions)
             for e in negotiate(scenario, seeds, evaluation=ev)]
 
 
+SETTINGS_TOGETHER = 16  # settings of a chunk whose plan spaces are evaluated together (evaluate_many)
+
+
 def run_chunk(raw: dict, source: str, runs: list[tuple[int, dict, int]]) -> list[dict]:
-    """Rows for ``runs`` = [(run_id, parameter values, seed), ...]; consecutive runs share a scenario."""
-    rows: list[dict] = []
+    """Rows for ``runs`` = [(run_id, parameter values, seed), ...]; consecutive runs share a scenario.
+
+    The plan spaces of up to :data:`SETTINGS_TOGETHER` consecutive settings are evaluated together
+    (:func:`~negotiation.domain.evaluation.evaluate_many`: the same evaluations, less overhead), then each
+    setting's seeds are negotiated as before.
+    """
+    settings: list[tuple[dict, list]] = []  # (parameter values, its runs)
     start = 0
     while start < len(runs):
         params = runs[start][1]
         end = start
         while end < len(runs) and runs[end][1] == params:
             end += 1
-        scenario = validate_raw(apply_overrides(raw, params, source), source)
-        group = runs[start:end]
-        seeds = [seed for _, _, seed in group]
-        # A file with several boards runs as one area (negotiation.boards), one seed at a time.
-        results = ([area_row(scenario, seed) for seed in seeds] if isinstance(scenario, Area)
-                   else run_rows(scenario, seeds))
-        for (run_id, _, seed), result in zip(group, results):
-            rows.append({"run_id": run_id, **params, "seed": seed, **result})
+        settings.append((params, runs[start:end]))
         start = end
+    rows: list[dict] = []
+    for first in range(0, len(settings), SETTINGS_TOGETHER):
+        batch = settings[first:first + SETTINGS_TOGETHER]
+        scenarios = [validate_raw(apply_overrides(raw, params, source), source) for params, _ in batch]
+        evaluations = _evaluate_together(scenarios)
+        for (params, group), scenario, ev in zip(batch, scenarios, evaluations):
+            seeds = [seed for _, _, seed in group]
+            # A file with several boards runs as one area (negotiation.boards), one seed at a time.
+            results = ([area_row(scenario, seed) for seed in seeds] if isinstance(scenario, Area)
+                       else run_rows(scenario, seeds, ev))
+            for (run_id, _, seed), result in zip(group, results):
+                rows.append({"run_id": run_id, **params, "seed": seed, **result})
     return rows
+
+
+def _evaluate_together(scenarios: list) -> list[Evaluation | None]:
+    """The evaluations the batched engine will use, made together; None where a setting runs otherwise."""
+    from negotiation.domain.evaluation import evaluate_many
+    from negotiation.engine import batchable
+
+    wanted = [i for i, s in enumerate(scenarios) if not isinstance(s, Area) and batchable(s)]
+    out: list[Evaluation | None] = [None] * len(scenarios)
+    for i, ev in zip(wanted, evaluate_many([scenarios[i] for i in wanted], cache=False)):
+        out[i] = ev
+    return out

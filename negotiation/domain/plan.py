@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from negotiation.domain import tariff
+from negotiation.domain.stack import StackRows
 from negotiation.errors import ScenarioError
 from negotiation.rules import role_kind
 from negotiation.scenario import Scenario
@@ -205,6 +206,8 @@ def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
 
 
 def growth_rate(s: Scenario) -> float:
+    if isinstance(s, StackRows):  # plans of several scenarios: each plan's own (refine_many)
+        return s.growth  # type: ignore[return-value]
     return tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
 
 
@@ -225,12 +228,20 @@ def target_range(s: Scenario) -> tuple[float, float]:
 # ---------------------------------------------------------------- parameters -> plans
 
 
-def space_from_parameters(s: Scenario, x: np.ndarray, lay: Layout | None = None) -> PlanSpace:
-    """Plans from parameter rows: payouts, new money, each organisation's contribution, the fund."""
+def space_from_parameters(s: Scenario, x: np.ndarray, lay: Layout | None = None,
+                          acute_support: np.ndarray | None = None) -> PlanSpace:
+    """Plans from parameter rows: payouts, new money, each organisation's contribution, the fund.
+
+    ``acute_support`` (£m per plan), when the caller has it already (:func:`coarse_grid`), must be
+    ``acute_support_share × acute_net_loss`` of the rows: it is taken as given, not worked out again.
+    """
     lay = lay or layout(s)
     x = np.asarray(x, dtype=float)
     a, sch, kappa = x[:, A], x[:, SCH], x[:, KAPPA]
-    k = kappa * acute_net_loss(s, sch) if lay.has_acute else np.zeros(len(x))
+    if acute_support is not None:
+        k = acute_support
+    else:
+        k = kappa * acute_net_loss(s, sch) if lay.has_acute else np.zeros(len(x))
     payouts = a + sch + k
     new_money = np.where(x[:, TOP] > 0.5, np.maximum(payouts, lay.min_new), payouts)
     n_org = len(lay.kinds)
@@ -304,6 +315,16 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     schemes there is no lost acute income to support; targets below the one the schemes meet cost
     nothing more and only fail assurance more, so the grid names the most ambitious one met.
     """
+    return coarse_grid(s, lay)[0]
+
+
+def coarse_grid(s: Scenario, lay: Layout | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`coarse_parameters` and, when it is known on the way, each row's acute support (£m), else None.
+
+    The grid is (social-care levels) × (scheme, target, risk, share and top-up rows) × (payers' splits), and
+    the acute support depends on the scheme alone, so it is worked out once per middle row, not per plan
+    (the same operations on the same numbers: the same figures, bit for bit).
+    """
     lay = lay or layout(s)
     nat = s.rules.national_admissions_target
     asc_need = sum(o.asc_need for o in s.organisations.values())
@@ -316,7 +337,6 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
     lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
     blocks = []
-    templates: dict = {}
     for sch in s_levels:
         met = float(np.clip(met_target(s, sch), low, high))
         taus = np.array(sorted({met, nat, high, float(np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP)}))
@@ -330,43 +350,59 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
                                        cross[:, 1]]))
         kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
         for tau in taus[taus >= met]:
-            combos = _combinations(kappas, bool(tau > met + 1e-9), lay.has_acute, thetas, templates)
+            combos = _combinations(kappas, bool(tau > met + 1e-9), lay.has_acute, thetas)
             block = np.empty((len(combos), 7))
             block[:, 0], block[:, 2] = sch, tau
             block[:, [1, 3, 4, 5, 6]] = combos
             blocks.append(block)
     base = np.concatenate(blocks)
     n_a, n_b = len(a_levels), len(base)
-    grid = np.zeros((n_a * n_b, len(PARAMETERS)))
-    grid[:, A] = np.repeat(a_levels, n_b)
-    grid[:, SCH:] = np.tile(base, (n_a, 1))
     pair = cartesian(np.arange(len(ccg_splits)), np.arange(len(council_splits))).astype(int)
     splits = np.concatenate([ccg_splits[pair[:, 0]], council_splits[pair[:, 1]]], axis=1)
-    x = np.concatenate([np.repeat(grid, len(splits), axis=0), np.tile(splits, (len(grid), 1))], axis=1)
+    n_s = len(splits)
     if local_goals(s):  # no money at risk: the goal is what the schemes achieve, and risk shares are moot
+        grid = np.zeros((n_a * n_b, len(PARAMETERS)))
+        grid[:, A] = np.repeat(a_levels, n_b)
+        grid[:, SCH:] = np.tile(base, (n_a, 1))
+        x = np.concatenate([np.repeat(grid, n_s, axis=0), np.tile(splits, (len(grid), 1))], axis=1)
         x[:, TAU] = np.clip(met_target(s, x[:, SCH]), low, high)
         x[:, RHO], x[:, SIGMA] = 0.5, 0.0
         x = np.unique(x, axis=0)
-    return drop_redundant(s, x, lay)
+        return drop_redundant(s, x, lay), None
+    # drop_redundant on the (social care, middle row) pairs: whether to keep a row does not depend on the split.
+    sch = base[:, 0]
+    k_base = base[:, KAPPA - 1] * acute_net_loss(s, sch) if lay.has_acute else np.zeros(n_b)
+    payouts = a_levels[:, None] + sch[None, :] + k_base[None, :]
+    keep = (base[None, :, TOP - 1] < 0.5) | (payouts < lay.min_new - 1e-9)
+    ia, ib = np.nonzero(keep)  # row-major: the grid's order
+    x = np.empty((len(ia), n_s, lay.width))
+    x[:, :, A] = a_levels[ia][:, None]
+    x[:, :, SCH:len(PARAMETERS)] = base[ib][:, None, :]
+    x[:, :, len(PARAMETERS):] = splits[None, :, :]
+    return x.reshape(-1, lay.width), np.repeat(k_base[ib], n_s)
 
 
-def _combinations(kappas, at_risk: bool, has_acute: bool, thetas, templates: dict) -> np.ndarray:
+def _combinations(kappas, at_risk: bool, has_acute: bool, thetas) -> np.ndarray:
     """(acute support, CCG risk, trust risk, CCGs' share, top-up) rows for one target: built once per kind.
 
     With no payment at risk the risk shares do not matter (one split); at risk, the CCGs carry all, half or
     none of it, and acute trusts may absorb half.
     """
-    key = (kappas, at_risk)
-    found = templates.get(key)
+    key = (kappas, at_risk, has_acute, thetas)
+    found = _TEMPLATES.get(key)
     if found is None:
         risk = np.array([(1.0, 0.0), (0.5, 0.0), (0.0, 0.0)] if at_risk else [(0.5, 0.0)])
         if at_risk and has_acute:
             risk = np.vstack([risk, (0.5, 0.5)])
         idx = cartesian(np.arange(len(kappas)), np.arange(len(risk)), np.arange(len(thetas)), (0.0, 1.0))
         r = idx[:, 1].astype(int)
-        found = templates[key] = np.column_stack([np.asarray(kappas)[idx[:, 0].astype(int)], risk[r, 0], risk[r, 1],
+        found = _TEMPLATES[key] = np.column_stack([np.asarray(kappas)[idx[:, 0].astype(int)], risk[r, 0], risk[r, 1],
                                                   np.asarray(thetas)[idx[:, 2].astype(int)], idx[:, 3]])
+        found.setflags(write=False)
     return found
+
+
+_TEMPLATES: dict = {}  # _combinations' rows by kind: the same for every scenario (a few small arrays)
 
 
 def drop_redundant(s: Scenario, x: np.ndarray, lay: Layout) -> np.ndarray:

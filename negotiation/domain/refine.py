@@ -34,7 +34,7 @@ from negotiation.domain.plan import (
     Layout,
     PlanSpace,
     check_size,
-    coarse_parameters,
+    coarse_grid,
     concat,
     layout,
     local_goals,
@@ -71,11 +71,12 @@ def _bounds(s: Scenario, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
 def canonical(s: Scenario, x: np.ndarray, lay: Layout, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Clip to bounds and write equivalent plans one way (so duplicates are caught)."""
     x = np.clip(x, lo, hi)
-    for cols in _groups(lay, singletons=True):  # a group's shares stay non-negative and sum to one
-        x[:, cols] = x[:, cols] / np.maximum(x[:, cols].sum(axis=1, keepdims=True), 1e-12)
+    for cols in _group_slices(lay):  # a group's shares stay non-negative and sum to one
+        group = x[:, cols]
+        x[:, cols] = group / np.maximum(group.sum(axis=1, keepdims=True), 1e-12)
     x[:, TOP] = np.round(x[:, TOP])
     x[:, TAU] = np.round(x[:, TAU] / TARGET_STEP) * TARGET_STEP
-    met = np.clip(met_target(s, x[:, SCH]), lo[TAU], hi[TAU])
+    met = np.clip(met_target(s, x[:, SCH]), lo[..., TAU], hi[..., TAU])  # bounds per row when stacked
     x[:, TAU] = met if local_goals(s) else np.maximum(x[:, TAU], met)
     nothing_at_risk = x[:, TAU] <= met + 1e-9
     x[nothing_at_risk, RHO] = 0.5
@@ -91,9 +92,29 @@ def _groups(lay: Layout, singletons: bool = False) -> list[np.ndarray]:
     return [cols for cols in (ccg_cols, council_cols) if len(cols) > (0 if singletons else 1)]
 
 
+def _group_slices(lay: Layout) -> list[slice]:
+    """Each payers' group's share columns (as :func:`_groups` with singletons), as slices: views, not copies."""
+    start, mid = len(PARAMETERS), len(PARAMETERS) + len(lay.ccgs)
+    return [cols for cols in (slice(start, mid), slice(mid, lay.width)) if cols.stop > cols.start]
+
+
+_TEMPLATES: dict = {}  # move templates by the room's shape and which parameters can move (a few small arrays)
+
+
 def move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """The moves :func:`neighbours` makes, as signs and the column whose step each entry takes (-1: a target
-    step): built once per scenario, scaled by the shrinking steps each pass."""
+    step): built once per shape of room (the same for every scenario with it), scaled by the shrinking steps
+    each pass."""
+    key = (lay.width, len(lay.ccgs), len(lay.councils), tuple(bool(hi[p] > lo[p]) for p in range(len(PARAMETERS))))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        found = _TEMPLATES[key] = _move_template(lay, lo, hi)
+        for a in found:
+            a.setflags(write=False)
+    return found
+
+
+def _move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     signs, source = [], []
 
     def move(entries):
@@ -136,7 +157,7 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
     """The plans to refine around: bargaining solutions, the best approvable plan, ideals, or the nearest to a zone."""
     u, ok, d = v["utility"], v["acceptable"], v["reservation"]
     zone = ok.all(axis=0)
-    approvable = ~v["failed"].any(axis=1)
+    approvable = v["approvable"] if "approvable" in v else ~v["failed"].any(axis=1)
     gain = u - d[:, None]
     picked: list[int] = []
     has_zone = bool(zone.any())
@@ -157,14 +178,37 @@ def seeds(v: dict[str, np.ndarray]) -> list[int]:
         short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
         distance = short.sum(axis=0)
         if not has_zone:
-            picked += [int(i) for i in np.argsort(distance, kind="stable")[:4]]
+            picked += smallest(distance, 4)
         if not approvable_zone and approvable.any():
             ap = np.flatnonzero(approvable)
-            picked += [int(ap[i]) for i in np.argsort(distance[ap], kind="stable")[:2]]
-    for i in range(min(len(d), MAX_SEEDS)):
-        if ok[i].any():
-            picked.append(int(np.flatnonzero(ok[i])[np.argmax(u[i, ok[i]])]))
+            picked += [int(ap[i]) for i in smallest(distance[ap], 2)]
+    # Each organisation's ideal: its best acceptable plan, the lowest index among equals (as argmax).
+    first = min(len(d), MAX_SEEDS)
+    has = ok[:first].any(axis=1)
+    if has.any():
+        best = np.where(ok[:first], u[:first], -np.inf).argmax(axis=1)
+        picked += [int(j) for j in best[has]]
     return list(dict.fromkeys(picked))[:MAX_SEEDS]
+
+
+def smallest(values: np.ndarray, k: int) -> list[int]:
+    """Indexes of the ``k`` smallest values, ties to the lowest index: ``np.argsort(values, kind="stable")[:k]``
+    without sorting the whole array (a selection, then a stable sort of the few at or below the k-th value)."""
+    if len(values) <= 4 * k:
+        return [int(i) for i in np.argsort(values, kind="stable")[:k]]
+    kth = np.partition(values, k - 1)[k - 1]
+    if kth != kth:  # NaN among the k smallest: the plain sort's order (NaN last)
+        return [int(i) for i in np.argsort(values, kind="stable")[:k]]
+    few = np.flatnonzero(values <= kth)
+    return [int(i) for i in few[np.argsort(values[few], kind="stable")[:k]]]
+
+
+SEED_FIGURES = ("utility", "acceptable", "reservation", "duty_gap", "failed", "approvable")
+
+
+def _seed_figures(v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The figures :func:`seeds` reads: only these are carried from pass to pass (the rest wait for the end)."""
+    return {key: v[key] for key in SEED_FIGURES if key in v}
 
 
 def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
@@ -182,9 +226,9 @@ def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
 def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     lay = layout(s)
     lo, hi = _bounds(s, lay)
-    x = coarse_parameters(s, lay)
+    x, acute_support = coarse_grid(s, lay)
     check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
-    spaces = [space_from_parameters(s, x, lay)]
+    spaces = [space_from_parameters(s, x, lay, acute_support)]
     value_plans = valuation_for(s)  # the rule set's mechanism (2015/16: evaluation.value_plans)
     parts = [value_plans(s, spaces[0])]
     may_breach = np.array([o.breach_duty for o in s.organisations.values()])
@@ -199,7 +243,7 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
     template = move_template(lay, lo, hi)
     # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
     # of the bests, so nothing already valued is looked at twice.
-    pool_x, pool_v = x, parts[0]
+    pool_x, pool_v = x, _seed_figures(parts[0])
     for _ in range(PASSES):
         picked = seeds({**pool_v, "may_breach": may_breach})
         if not picked:
@@ -223,5 +267,5 @@ def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
         spaces.append(space)
         part = value_plans(s, space)
         parts.append(part)
-        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, part])
+        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, _seed_figures(part)])
     return concat(spaces), join(parts)

@@ -25,7 +25,7 @@ import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation, evaluate
 from negotiation.engine.aspirations import Aspirations, known
-from negotiation.network import relationships
+from negotiation.network import trust_of
 from negotiation.protocol.outcome import DEADLOCK, failed_conditions, verdict
 from negotiation.protocol.proposing import mediator_plans, organisation_plans
 from negotiation.scenario import Scenario
@@ -70,7 +70,7 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     deadline = rounds or scenario.rules.deadline_rounds
     te = scenario.rules.trust_effect
     mediated = scenario.rules.protocol == "mediator"
-    _, trust = relationships(scenario)
+    trust = trust_of(scenario)  # relationships(scenario)'s matrix, without building (or importing) a graph
     trust_rows = trust.tolist()
     chair_trust = np.array([sum(trust_rows[i]) / len(trust_rows) for i in range(n)])
     reservation = [float(x) for x in ev.reservation]
@@ -80,7 +80,7 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     strategies = [make_strategy(o.strategy, o.beta) for o in orgs]
     aims = Aspirations(strategies, ideal, reservation, deadline, r_count)
 
-    orders = np.array([np.random.default_rng(seed).permutation(n) for seed in seeds]).reshape(r_count, n)
+    orders = np.array([rotation(seed, n) for seed in seeds]).reshape(r_count, n)
     ties = [random.Random(seed) for seed in seeds]
     demands = np.tile(ev.ideal.astype(float), (r_count, 1))  # what the chair believes each party wants
     active = np.ones(r_count, dtype=bool)
@@ -127,6 +127,20 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
         if not active.any():
             break
     return [e for e in endings if e is not None]
+
+
+_ROTATIONS: dict[tuple[int, int], np.ndarray] = {}  # every setting of a sweep or assessment uses the same seeds
+
+
+def rotation(seed: int, n: int) -> np.ndarray:
+    """The model's speaking order for ``seed`` (``numpy.random.default_rng(seed).permutation(n)``), made once."""
+    found = _ROTATIONS.get((seed, n))
+    if found is None:
+        if len(_ROTATIONS) >= 4096:
+            _ROTATIONS.clear()
+        found = _ROTATIONS[(seed, n)] = np.random.default_rng(seed).permutation(n)
+        found.setflags(write=False)
+    return found
 
 
 def _organisation_round(ev, aims: Aspirations, current, trust, te, live, proposer, plan, ties, round_) -> None:
