@@ -207,7 +207,7 @@ def acute_net_loss(s: Scenario, schemes) -> np.ndarray:
 
 def growth_rate(s: Scenario) -> float:
     if isinstance(s, StackRows):  # plans of several scenarios: each plan's own (refine_many)
-        return s.growth  # type: ignore[return-value]
+        return s.growth
     return tariff.growth(s.activity.admissions_last_year, s.activity.admissions_this_year)
 
 

@@ -18,6 +18,8 @@ values are identical bit for bit (``tests/test_refine_many.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from negotiation.domain import evaluation, tariff
@@ -163,7 +165,7 @@ def _refine_together(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[st
             break
         sid = np.concatenate(owner)
         x = np.concatenate(raw)
-        view = stack.rows(sid)
+        view: Any = stack.rows(sid)  # duck-types a Scenario (stack.StackRows)
         candidates = canonical(view, x, view.layout, lo[sid], hi[sid])
         candidates, sid = _unique_rows_by(candidates, sid)
         bounds = np.searchsorted(sid, np.arange(len(settings) + 1))
@@ -188,12 +190,12 @@ def _refine_together(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[st
         start = 0
         for k in np.unique(sid).tolist():
             st = settings[k]
-            rows = slice(start, start + len(st.new))
-            start = rows.stop
-            part = {key: (a[:, rows] if a.ndim == 2 and key != "failed" else a[rows])
+            piece = slice(start, start + len(st.new))
+            start = piece.stop
+            part = {key: (a[:, piece] if a.ndim == 2 and key != "failed" else a[piece])
                     for key, a in values.items() if key != "reservation"}
             part["reservation"] = st.parts[0]["reservation"]
-            st.spaces.append(space.part(rows))
+            st.spaces.append(space.part(piece))
             st.parts.append(part)
             st.pool_x, st.pool_v = np.concatenate([st.base_x, st.new]), join([st.base_v, _seed_figures(part)])
     return [(concat(st.spaces), join(st.parts)) for st in settings]
