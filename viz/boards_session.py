@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from negotiation.boards import Area, MultiBoardModel, area_from_dict
+from negotiation.workshop.brief import money
 
 from . import session
 
@@ -93,9 +94,6 @@ def shared_rows(mb: MultiBoardModel) -> list[dict]:
     return rows
 
 
-def money(v: float) -> str:
-    """£m with the sign in front: -3.7 -> '−£3.7m'."""
-    return f"£{v:.1f}m" if v >= -0.05 else f"−£{-v:.1f}m"
 
 
 def position_table(mb: MultiBoardModel) -> tuple[list[str], list[list[str]]]:

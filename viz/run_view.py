@@ -218,8 +218,8 @@ def YourTurn(model: NegotiationModel, human: str, answer, title: str | None = No
             f"£{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
             f"care, £{plan.community_schemes:.1f}m of schemes, "
             f"{'target' if model.spec.rules.policy == 'bcf_2015_16' else 'local goal'} {plan.admissions_target:+.1%}. "
-            f"You would pay £{verdict.pays:.1f}m; it is worth £{verdict.worth:.1f}m to you "
-            f"(no deal: £{verdict.no_deal:.1f}m)."
+            f"You would pay {briefs.money(verdict.pays)}; it is worth {briefs.money(verdict.worth)} to you "
+            f"(no deal: {briefs.money(verdict.no_deal)})."
         )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Accept", on_click=lambda: answer(True), color="#1b5e20",
