@@ -86,6 +86,23 @@ def rotation():
     return [m.ids[m.order[(r - 1) % len(m.order)]] for r in range(1, ROUNDS + 1)]
 
 
+def settled_enabled(page, button) -> bool:
+    """Whether a button is enabled once it has stopped changing.
+
+    The shared room log (and so the answer panel's round) reaches a page as one pushed HTML block; the page's
+    own controls follow in their own update (p95 ~160 ms, more on a loaded machine). Reading Accept between
+    the two sees last round's state, so read until two looks 400 ms apart agree.
+    """
+    last = button.is_enabled()
+    for _ in range(25):
+        page.wait_for_timeout(400)
+        now = button.is_enabled()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def test_a_room_plays_northamptonshire_to_the_end(server, browser, rotation):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = server.rstrip("/")
@@ -176,7 +193,7 @@ def test_a_room_plays_northamptonshire_to_the_end(server, browser, rotation):  #
                     row = fac.locator(".seats-table tr", has_text="NHS Nene CCG")
                     assert "waiting for an answer" in row.inner_text()
                 accept = page.get_by_role("button", name="Accept")
-                if accept.is_enabled():
+                if settled_enabled(page, accept):
                     accept.click()
                 else:
                     assert page.locator(".accept-disabled-reason").inner_text().startswith("You cannot accept")
