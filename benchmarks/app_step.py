@@ -96,19 +96,6 @@ def start_server(target: str):
     return server, base
 
 
-def stop_server(server) -> None:
-    if os.environ.get("BENCH_SERVER_WRAPPER"):
-        import signal
-
-        server.send_signal(signal.SIGUSR1)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            pass
-    server.terminate()
-    server.wait(timeout=20)
-
-
 ENDED = ("Deadlock:", "Approved", "Not approved")  # the banner of a run that has ended
 APP = "negotiation.viz.app"
 BARE = str(ROOT / "benchmarks" / "bare_solara_page.py")  # the ceilings: a Step button, a counter, one text
@@ -123,6 +110,7 @@ async def page_steps(sessions: int, seconds: float, page: str = "app") -> dict:
     import asyncio
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
+    from room import stop_server  # the same server, stopped the same way
     from solara_client import SolaraClient
 
     server, base = start_server(target)

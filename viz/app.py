@@ -45,40 +45,28 @@ def Controls(raw: dict, overrides, seed, rounds, human, playing, speed, on_uploa
                   on_value=lambda v: human.set("" if v == "nobody" else v))
     solara.SliderFloat(f"Speed: {speed.value:g} rounds per second", value=speed, min=0.5, max=10, step=0.5)
 
-    def setter(key, step=None):
-        def set_value(v):
-            # A slider reports its value when it is drawn as well as when moved: only a real move counts.
-            current = overrides.value.get(key, session.value_at(raw, key, v))
-            if step is not None and isinstance(current, (int, float)) and abs(float(current) - float(v)) < step / 2:
-                return
-            if v == current:
-                return
-            overrides.set({**overrides.value, key: v})
-
-        return set_value
-
     knobs = session.knobs(raw)
     for knob in [k for k in knobs if k.key.startswith("rules.")]:  # none under the 2023/24-on rule sets
         current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
         solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low, max=knob.high,
-                           step=knob.step, on_value=setter(knob.key, knob.step))
+                           step=knob.step, on_value=session.mover(raw, overrides, knob.key, step=knob.step))
     for org_id, org in raw["organisations"].items():
         with solara.Details(summary=org.get("name", org_id)):
             for knob in knobs:
                 if knob.key.startswith(f"organisations.{org_id}."):
                     current = overrides.value.get(knob.key, session.value_at(raw, knob.key, knob.low))
                     solara.SliderFloat(f"{knob.label}: {float(current):g}", value=float(current), min=knob.low,
-                                       max=knob.high, step=knob.step, on_value=setter(knob.key, knob.step))
+                                       max=knob.high, step=knob.step, on_value=session.mover(raw, overrides, knob.key, step=knob.step))
             strategy_key = f"organisations.{org_id}.strategy"
             strategy = overrides.value.get(strategy_key, org.get("strategy", "linear"))
             solara.Select(f"{org.get('name', org_id)}: strategy", values=session.STRATEGY_CHOICES,
                           value=strategy if strategy in session.STRATEGY_CHOICES else "linear",
-                          on_value=setter(strategy_key))
+                          on_value=session.mover(raw, overrides, strategy_key))
             beta_key = f"organisations.{org_id}.beta"
             beta = overrides.value.get(beta_key, org.get("beta") or 1.0)
             solara.SliderFloat(f"{org.get('name', org_id)}: β (time-dependent): {float(beta):g}", value=float(beta),
                                min=0.1,
-                               max=5.0, step=0.1, on_value=setter(beta_key, 0.1))
+                               max=5.0, step=0.1, on_value=session.mover(raw, overrides, beta_key, step=0.1))
 
 
 def _initial(search: str, names: dict) -> tuple[url_state.PageState, str]:

@@ -16,22 +16,6 @@ from . import session
 from .components import FileUpload
 
 
-def mover(raw: dict, overrides, key: str, to_file=lambda v: v, step: float | None = None):
-    """A control's on_value: records a figure moved from the file's (a slider reports its value when it is drawn
-    as well as when moved: only a real move counts, as on the one-board page)."""
-
-    def set_value(v):
-        value = to_file(v)
-        current = overrides.value.get(key, session.value_at(raw, key, value))
-        if step is not None and isinstance(current, (int, float)) and abs(float(current) - float(value)) < step / 2:
-            return
-        if value == current:
-            return
-        overrides.set({**overrides.value, key: value})
-
-    return set_value
-
-
 @solara.component
 def FigureSliders(raw: dict, overrides):
     """Each group (a shared organisation, then each board) in its own fold, as the one-board page's organisations."""
@@ -44,13 +28,13 @@ def FigureSliders(raw: dict, overrides):
                 shown = knob.shown(raw, overrides.value)
                 solara.SliderFloat(f"{knob.label}: {shown:g}", value=shown, min=knob.low, max=knob.high,
                                    step=knob.step,
-                                   on_value=mover(raw, overrides, knob.key, lambda v, k=knob: k.moved(raw, v),
+                                   on_value=session.mover(raw, overrides, knob.key, lambda v, k=knob: k.moved(raw, v),
                                                   knob.step))
             for key, name, _, own in (s for s in strategies if s[2] == group):
                 strategy = overrides.value.get(key, own)
                 solara.Select(f"{name}: strategy", values=session.STRATEGY_CHOICES,
                               value=strategy if strategy in session.STRATEGY_CHOICES else "linear",
-                              on_value=mover(raw, overrides, key))
+                              on_value=session.mover(raw, overrides, key))
 
 
 @solara.component

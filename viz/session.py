@@ -68,6 +68,22 @@ class Knob:
 value_at = get_path
 
 
+def mover(raw: dict, overrides, key: str, to_file=lambda v: v, step: float | None = None):
+    """A control's on_value: records a figure moved from the file's (a slider reports its value when it is drawn
+    as well as when moved: only a real move counts). Shared by the one-board and multi-board pages."""
+
+    def set_value(v):
+        value = to_file(v)
+        current = overrides.value.get(key, value_at(raw, key, value))
+        if step is not None and isinstance(current, (int, float)) and abs(float(current) - float(value)) < step / 2:
+            return
+        if value == current:
+            return
+        overrides.set({**overrides.value, key: value})
+
+    return set_value
+
+
 def _around(value: float, step: float, below: float, above: float, floor: float = 0.0) -> tuple[float, float]:
     """A slider range whose grid (low + k·step) passes exactly through ``value``, so that drawing the
     slider never snaps the scenario's own figure to a neighbouring one.
