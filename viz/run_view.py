@@ -205,6 +205,12 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
     solara.Column(children=[board])
 
 
+def _money(value: float) -> str:
+    """£m as the briefs write it, with a word joiner after the minus so a narrow card never breaks "−" from
+    "£4.0m" at the end of a line."""
+    return briefs.money(value).replace("−", "−\u2060")
+
+
 @solara.component
 def YourTurn(model: NegotiationModel, human: str, answer, title: str | None = None):
     """``title``: the card's (default "Your turn as ..."; "" for none, under a heading of the caller's)."""
@@ -218,8 +224,8 @@ def YourTurn(model: NegotiationModel, human: str, answer, title: str | None = No
             f"£{plan.fund_total:.1f}m fund, £{plan.asc_protection:.1f}m for social "
             f"care, £{plan.community_schemes:.1f}m of schemes, "
             f"{'target' if model.spec.rules.policy == 'bcf_2015_16' else 'local goal'} {plan.admissions_target:+.1%}. "
-            f"You would pay {briefs.money(verdict.pays)}; it is worth {briefs.money(verdict.worth)} to you "
-            f"(no deal: {briefs.money(verdict.no_deal)})."
+            f"You would pay {_money(verdict.pays)}; it is worth {_money(verdict.worth)} to you "
+            f"(no deal: {_money(verdict.no_deal)})."
         )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Accept", on_click=lambda: answer(True), color="#1b5e20",
