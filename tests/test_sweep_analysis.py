@@ -66,7 +66,7 @@ def test_the_frontier_is_what_testing_every_pair_gives():
     ev = NegotiationModel(load_scenario(BASELINE), seed=0).evaluation
     z = analysis.zone(ev)
     g = np.round(analysis.gains(ev)[:, z].T, 9)
-    dominated = analysis._dominates(g, g).any(axis=0)
+    dominated = analysis.dominates(g, g).any(axis=0)
     expected = {tuple(v) for v in g[~dominated]}
     found = {tuple(v) for v in np.round(analysis.gains(ev)[:, analysis.pareto_frontier(ev)].T, 9)}
     assert found == expected

@@ -46,14 +46,20 @@ def analysis_columns(ev: Evaluation, plan_index: int | None) -> dict:
 def plan_columns(ev: Evaluation, ids: list[str] | tuple[str, ...], plan: int | None) -> dict:
     """Columns that depend only on the evaluation and the signed plan (``None``: no plan signed).
 
-    The one place such per-run columns are computed, whichever engine ran the negotiation.
+    The one place such per-run columns are computed, whichever engine ran the negotiation. The seeds of
+    a setting sign a few plans between them, so each plan's money columns are worked out once (memoised
+    on the evaluation); the bargaining measures keep their own memo (:func:`analysis_columns`).
     """
-    row: dict = {"fund_total": float(ev.space.fund_total[plan]) if plan is not None else 0.0,
-                 **analysis_columns(ev, plan)}
-    for i, org_id in enumerate(ids):
-        row[f"contribution.{org_id}"] = float(ev.space.contributions[plan, i]) if plan is not None else 0.0
-        row[f"utility.{org_id}"] = float(ev.utility[i, plan]) if plan is not None else float(ev.reservation[i])
-    return row
+    memo = ev.memo.setdefault("plan_columns", {})
+    key = (plan, tuple(ids))
+    found = memo.get(key)
+    if found is None:
+        money: dict = {}
+        for i, org_id in enumerate(ids):
+            money[f"contribution.{org_id}"] = float(ev.space.contributions[plan, i]) if plan is not None else 0.0
+            money[f"utility.{org_id}"] = float(ev.utility[i, plan]) if plan is not None else float(ev.reservation[i])
+        found = memo[key] = (float(ev.space.fund_total[plan]) if plan is not None else 0.0, money)
+    return {"fund_total": found[0], **analysis_columns(ev, plan), **found[1]}
 
 
 def outcome_row(ev: Evaluation, ids, outcome: str, rounds: int, plan: int | None, blockers, failed,
