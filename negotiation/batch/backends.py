@@ -7,14 +7,19 @@ so memory stays flat however long the sweep.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
-import queue
+import select
+import selectors
+import signal
 import subprocess
 import sys
+import threading
+import time
 import types
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -35,100 +40,219 @@ def run_serial(tasks: Iterable[Task], raw: dict, source: str, **_) -> Iterator[t
 
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+PIPELINE_BYTES = 16_384  # a second chunk is queued on a worker only if its message fits a pipe's buffer (>= 16 KiB)
+REAP_S = 10  # how long a worker may take to exit once its input is closed, before it is killed
+
+
+def can_fork() -> bool:
+    """Forking the sweep is safe here: Linux, and no other Python thread that could hold a lock mid-fork.
+
+    Native thread pools (OpenBLAS, Arrow) reset themselves in a forked child; a Python thread (a server,
+    a notebook kernel, a progress bar) could leave the import lock or a buffer held, so then workers
+    are started as fresh interpreters instead.
+    """
+    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
 
 
 class _Worker:
-    """One ``negotiation.batch.worker`` process, fed one chunk at a time over pipes."""
+    """One worker process (forked from the sweep, or a fresh interpreter) and the two pipes to it."""
 
-    def __init__(self, raw: dict, source: str):
+    def __init__(self, pid: int, inbox: IO[bytes], outbox: IO[bytes], proc: subprocess.Popen | None = None):
+        self.pid, self.inbox, self.outbox, self.proc = pid, inbox, outbox, proc
+        self.queued: list[tuple[int, list]] = []  # chunks sent and not answered yet, oldest first
+
+    @classmethod
+    def forked(cls) -> _Worker:
+        """A copy of this process, serving chunks at once: no interpreter to start, nothing to import."""
+        to_worker, from_parent = os.pipe()[::-1]
+        to_parent, from_worker = os.pipe()[::-1]
+        parent = os.getpid()
+        for stream in (sys.stdout, sys.stderr):  # unwritten output would otherwise be written twice
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        with warnings.catch_warnings():  # "multi-threaded, use of fork() may lead to deadlocks": see can_fork
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            from negotiation.batch.worker import serve_forked
+
+            serve_forked(from_parent, to_parent, parent)
+        os.close(from_parent)
+        os.close(to_parent)
+        return cls(pid, os.fdopen(to_worker, "wb"), os.fdopen(from_worker, "rb"))
+
+    @classmethod
+    def started(cls) -> _Worker:
+        """``python -m negotiation.batch.worker``: where forking is not safe (see :func:`can_fork`)."""
         env = dict(os.environ)  # the worker imports this very copy of the package, wherever it came from
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "negotiation.batch.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
             env=env,
         )
-        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are pipes
-        self.inbox: IO[bytes] = self.proc.stdin
-        self.outbox: IO[bytes] = self.proc.stdout
-        self._send(("scenario", raw, source))
+        assert proc.stdin is not None and proc.stdout is not None  # both are pipes
+        return cls(proc.pid, proc.stdin, proc.stdout, proc)
 
-    def _send(self, message: tuple) -> None:
-        pickle.dump(message, self.inbox, protocol=pickle.HIGHEST_PROTOCOL)
-        self.inbox.flush()
+    def send(self, message: bytes) -> None:
+        try:
+            self.inbox.write(message)
+            self.inbox.flush()
+        except OSError:  # the pipe broke: the worker has gone
+            raise BackendError(f"a worker process stopped unexpectedly (exit code {self._exit_code()})") from None
 
-    def run(self, runs: list) -> list[dict]:
+    def receive(self) -> tuple[int, list[dict]]:
+        """The oldest queued chunk's rows (this worker answers in order)."""
+        chunk, runs = self.queued.pop(0)
         first, last = runs[0][0], runs[-1][0]
         try:
-            self._send(("chunk", runs))
             reply = pickle.load(self.outbox)
         except (EOFError, OSError, pickle.UnpicklingError):
-            code = self.proc.poll()
             raise BackendError(
-                f"a worker process stopped unexpectedly (exit code {code}) while running runs {first}-{last}"
+                f"a worker process stopped unexpectedly (exit code {self._exit_code()}) while running runs "
+                f"{first}-{last}"
             ) from None
         if reply[0] == "rows":
-            return reply[1]
+            return chunk, reply[1]
         _, kind, message, bad_input = reply
         if bad_input:
             raise SweepError(message)
         raise BackendError(f"a worker failed on runs {first}-{last}: {kind}: {message}")
 
-    def stop(self, now: bool = False) -> None:
+    def _exit_code(self) -> int | None:
+        if self.proc is not None:
+            return self.proc.poll()
         try:
-            self.inbox.close()  # the worker exits when its input ends
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        return os.waitstatus_to_exitcode(status) if pid else None
+
+    def close_input(self, now: bool) -> None:
+        """Ask the worker to leave (its input ends), or make it leave at once."""
+        try:
+            self.inbox.close()
         except OSError:
             pass
         if now:
-            self.proc.kill()
+            self._kill()
+
+    def _kill(self) -> None:
         try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def reap(self, deadline: float) -> None:
+        """Wait for the worker to exit (its output ends when it does), killing it past ``deadline``."""
+        try:
+            ready, _, _ = select.select([self.outbox], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                self._kill()
+        except (OSError, ValueError):
+            self._kill()
+        if self.proc is not None:
             self.proc.wait()
+        else:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
         self.outbox.close()
 
 
-def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, **_):
-    """Worker processes of our own (not multiprocessing): no ``__main__`` guard needed, no orphans."""
-    pool = [_Worker(raw, source) for _ in range(workers)]
-    idle: queue.SimpleQueue = queue.SimpleQueue()
-    for worker in pool:
-        idle.put(worker)
-
-    def on_a_worker(runs: list) -> list[dict]:
-        worker = idle.get()
-        try:
-            return worker.run(runs)
-        finally:
-            idle.put(worker)
-
-    todo = iter(tasks)
-    pending: dict[Future, int] = {}
-    finished = False
-    threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep-worker")
+def _start_workers(workers: int) -> list[_Worker]:
+    if not can_fork():
+        return [_Worker.started() for _ in range(workers)]
+    gc.freeze()  # what the workers inherit is not walked by their collections, so its pages stay shared
     try:
-        while True:
-            while len(pending) < 2 * workers:
-                task = next(todo, None)
-                if task is None:
-                    break
-                pending[threads.submit(on_a_worker, task[1])] = task[0]
-            if not pending:
-                finished = True
-                return
-            done, _running = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: pending[f]):
-                chunk = pending.pop(future)
-                yield chunk, future.result()
+        return [_Worker.forked() for _ in range(workers)]
     finally:
-        for future in pending:
-            future.cancel()
-        for worker in pool:
-            worker.stop(now=not finished)
-        threads.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
+class _ProcessRun:
+    """Chunks run on worker processes, yielded as they finish; :meth:`close` stops the workers in any case."""
+
+    def __init__(self, pool: list[_Worker], tasks: Iterable[Task], raw: dict, source: str):
+        self.pool = pool
+        self._finished = False
+        self._stopped = False
+        self._results: Generator[tuple[int, list[dict]], None, None] = self._run(tasks, raw, source)
+
+    def __iter__(self) -> Iterator[tuple[int, list[dict]]]:
+        return self._results
+
+    def _run(self, tasks: Iterable[Task], raw: dict, source: str) -> Generator[tuple[int, list[dict]], None, None]:
+        listening = selectors.DefaultSelector()
+        try:
+            scenario = pickle.dumps(("scenario", raw, source), protocol=pickle.HIGHEST_PROTOCOL)
+            for worker in self.pool:
+                worker.send(scenario)
+            todo = iter(tasks)
+            ahead: list[Task] = []  # tasks taken from ``todo`` and not sent yet
+            for worker in self.pool:
+                listening.register(worker.outbox, selectors.EVENT_READ, worker)
+            while True:
+                self._dispatch(todo, ahead)
+                if not any(worker.queued for worker in self.pool):
+                    self._finished = True
+                    return
+                answered = [key.data for key, _ in listening.select()]
+                results = [worker.receive() for worker in answered]
+                self._dispatch(todo, ahead)  # keep the workers busy while the parent writes the parts
+                yield from sorted(results, key=lambda r: r[0])
+        finally:
+            listening.close()
+            self._stop()
+
+    def _dispatch(self, todo: Iterator[Task], ahead: list[Task]) -> None:
+        """Give idle workers a chunk each; while plenty remain, queue a second one (the next chunk is then
+        already there when a worker answers). Near the end one at a time, so none sits on queued work
+        while another has nothing to do."""
+        while len(ahead) < len(self.pool) + 1:
+            task = next(todo, None)
+            if task is None:
+                break
+            ahead.append(task)
+        for depth in (1, 2):
+            for worker in self.pool:
+                if not ahead or (depth == 2 and len(ahead) <= len(self.pool)):
+                    return
+                if len(worker.queued) < depth:
+                    message = pickle.dumps(("chunk", ahead[0][1]), protocol=pickle.HIGHEST_PROTOCOL)
+                    if depth == 2 and len(message) > PIPELINE_BYTES:
+                        return  # it might not fit in the pipe while the worker is busy writing its answer
+                    worker.send(message)
+                    worker.queued.append(ahead.pop(0))
+
+    def close(self) -> None:
+        """Stop the run: the workers leave (at once, unless every chunk was answered) and are waited for."""
+        self._results.close()  # runs the generator's ``finally`` if it had started
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for worker in self.pool:  # all leave together
+            worker.close_input(now=not self._finished)
+        deadline = time.monotonic() + REAP_S
+        for worker in self.pool:
+            worker.reap(deadline)
+
+
+def run_processes(tasks: Iterable[Task], raw: dict, source: str, workers: int, **_) -> _ProcessRun:
+    """Worker processes of our own (not multiprocessing): no ``__main__`` guard needed, no orphans.
+
+    The workers start when this is called (forked from the sweep where :func:`can_fork`), so the caller
+    starts them before any thread of its own (a progress bar) and before the first result is wanted.
+    """
+    return _ProcessRun(_start_workers(workers), tasks, raw, source)
 
 
 @contextmanager
@@ -223,7 +347,7 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:300]}"
 
 
-BACKENDS: dict[str, Callable[..., Iterator[tuple[int, list[dict]]]]] = {
+BACKENDS: dict[str, Callable[..., Iterable[tuple[int, list[dict]]]]] = {
     "serial": run_serial,
     "processes": run_processes,
     "dask": run_dask,

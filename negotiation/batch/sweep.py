@@ -110,18 +110,23 @@ def run_sweep(
         already = sum(_chunk_runs(spec, c) for c in done)
         if spec.n_chunks - len(done) <= 1 or (backend == "processes" and workers == 1):
             backend = "serial"  # one chunk (or one worker): starting workers would only cost time
-        runner = BACKENDS[backend]
         ran = 0
-        with Progress(*_COLUMNS, console=Console(stderr=True), disable=not progress, transient=False) as bar:
-            task = bar.add_task(f"sweep → {out}", total=spec.total_runs, completed=already, rate=0.0)
-            for chunk, rows in runner(
-                _tasks(spec, done), spec.raw, spec.scenario_path, workers=workers, scheduler=scheduler
-            ):
-                store.write_chunk(spec, chunk, rows)
-                ran += len(rows)
-                bar.advance(task, len(rows))
-                elapsed = bar.tasks[0].elapsed or 1e-9
-                bar.update(task, rate=ran / elapsed)
+        # Workers start here, before the progress bar's thread (so they can be forked: backends.can_fork).
+        results = BACKENDS[backend](_tasks(spec, done), spec.raw, spec.scenario_path, workers=workers,
+                                    scheduler=scheduler)
+        try:
+            with Progress(*_COLUMNS, console=Console(stderr=True), disable=not progress, transient=False) as bar:
+                task = bar.add_task(f"sweep → {out}", total=spec.total_runs, completed=already, rate=0.0)
+                for chunk, rows in results:
+                    store.write_chunk(spec, chunk, rows)
+                    ran += len(rows)
+                    bar.advance(task, len(rows))
+                    elapsed = bar.tasks[0].elapsed or 1e-9
+                    bar.update(task, rate=ran / elapsed)
+        finally:
+            close = getattr(results, "close", None)  # stops workers however the loop ended
+            if close is not None:
+                close()
     except BackendError as exc:
         raise BackendError(f"{exc}; finished runs are saved in {out}: run the same command to resume") from None
     finally:
