@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from negotiation.batch import backends, load_sweep, run_sweep
-from negotiation.batch.backends import BackendError, run_processes
+from negotiation.batch import load_sweep, processes, run_sweep
+from negotiation.batch.processes import BackendError, run_processes
 from negotiation.scenario import read_raw
 
 from .conftest import BASELINE, OXFORDSHIRE, ROOT
@@ -51,9 +51,9 @@ def _open_fds() -> int:
 def started_how(monkeypatch):
     """Records how each worker was started."""
     how: list[str] = []
-    forked, started = backends._Worker.forked, backends._Worker.started
-    monkeypatch.setattr(backends._Worker, "forked", classmethod(lambda cls: how.append("forked") or forked()))
-    monkeypatch.setattr(backends._Worker, "started", classmethod(lambda cls: how.append("started") or started()))
+    forked, started = processes._Worker.forked, processes._Worker.started
+    monkeypatch.setattr(processes._Worker, "forked", classmethod(lambda cls: how.append("forked") or forked()))
+    monkeypatch.setattr(processes._Worker, "started", classmethod(lambda cls: how.append("started") or started()))
     return how
 
 
@@ -64,7 +64,7 @@ def test_forked_and_started_workers_give_the_serial_rows_and_leave_nothing_behin
     fds = _open_fds()
     run_sweep(BASELINE, tmp_path / "forked", workers=2, **kwargs)
     assert started_how == ["forked", "forked"]
-    monkeypatch.setattr(backends, "can_fork", lambda: False)
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
     run_sweep(BASELINE, tmp_path / "started", workers=2, **kwargs)
     assert started_how[2:] == ["started", "started"]
     serial = load_sweep(tmp_path / "serial")
@@ -78,7 +78,7 @@ def test_another_python_thread_means_fresh_interpreters(tmp_path, started_how):
     thread = threading.Thread(target=stop.wait, daemon=True)
     thread.start()
     try:
-        assert not backends.can_fork()
+        assert not processes.can_fork()
         summary = run_sweep(BASELINE, tmp_path / "s", vary=VARY, seeds=2, workers=2, progress=False, chunk_size=2)
     finally:
         stop.set()
@@ -89,7 +89,7 @@ def test_another_python_thread_means_fresh_interpreters(tmp_path, started_how):
 @LINUX
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
 def test_leaving_a_run_early_stops_its_workers_at_once(monkeypatch, fork):
-    monkeypatch.setattr(backends, "can_fork", lambda: fork)
+    monkeypatch.setattr(processes, "can_fork", lambda: fork)
     raw = read_raw(OXFORDSHIRE)
     tasks = [(c, [(c, {"organisations.oxfordshire_ccg.budget": 600.0 + c}, s) for s in range(40)]) for c in range(20)]
     results = run_processes(tasks, raw, str(OXFORDSHIRE), workers=2)
