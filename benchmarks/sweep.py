@@ -64,7 +64,7 @@ def child(mode: str, runs: int) -> dict:
         from negotiation.batch import run_sweep
 
         # The same sweep with every run made by NegotiationModel, one seed at a time (the engine before issue 11).
-        rows_module.run_rows = lambda scenario, seeds: [rows_module.run_row(scenario, k) for k in seeds]
+        rows_module.run_rows = lambda scenario, seeds, evaluation=None: [rows_module.run_row(scenario, k) for k in seeds]
         with tempfile.TemporaryDirectory() as tmp:
             summary = run_sweep(
                 SCENARIO, Path(tmp) / "s",

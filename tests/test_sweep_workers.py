@@ -156,3 +156,51 @@ def _parent(pid: int) -> int | None:
     except OSError:
         return None
     return None if fields[0] in ("Z", "X") else int(fields[1])
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_answers_that_wait_in_the_pipe_while_the_parent_is_busy_are_all_read(monkeypatch, fork):
+    """Each worker holds two chunks; while the parent is slow (writing parts), both answers reach the pipe
+    before it reads: it must see the second one too (a buffered reader once hid it from ``select``: a hang)."""
+    safe = processes.can_fork()
+    monkeypatch.setattr(processes, "can_fork", lambda: fork and safe)
+    raw = read_raw(BASELINE)
+    tasks = [(c, [(c, {}, c)]) for c in range(10)]
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the sweep hung waiting for an answer already sent"))
+    signal.alarm(120)
+    try:
+        got = []
+        for chunk, _rows in run_processes(tasks, raw, str(BASELINE), workers=2):
+            got.append(chunk)
+            time.sleep(0.3)  # both of a worker's answers are in its pipe by now
+    finally:
+        signal.alarm(0)
+    assert sorted(got) == list(range(10))
+
+
+@pytest.mark.parametrize("how", ["forked", "started"])
+def test_a_second_answer_already_in_the_pipe_is_seen_by_select(how):
+    """The parent reads exactly one answer per ``select``: an answer read ahead into a buffer would be invisible
+    to ``select`` and the sweep would wait for it for ever."""
+    import pickle
+    import select
+
+    if how == "forked" and not processes.can_fork():
+        pytest.skip("forking is not safe in this process")
+    worker = getattr(processes._Worker, how)()
+    try:
+        worker.send(pickle.dumps(("scenario", read_raw(BASELINE), str(BASELINE))))
+        for c in range(2):
+            worker.send(pickle.dumps(("chunk", [(c, {}, c)])))
+            worker.queued.append((c, [(c, {}, c)]))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if select.select([worker.outbox], [], [], 0.1)[0]:
+                time.sleep(2.0)  # the first answer has come: the second follows within milliseconds
+                break
+        assert worker.receive()[0] == 0
+        assert select.select([worker.outbox], [], [], 0)[0], "the second answer is hidden from select"
+        assert worker.receive()[0] == 1
+    finally:
+        worker.close_input(now=False)
+        worker.reap(time.monotonic() + 10)

@@ -28,6 +28,7 @@ from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from negotiation.batch.worker import read_message, write_pickled
 from negotiation.errors import SweepError
 
 Task = tuple[int, list]  # (chunk index, [(run_id, params, seed), ...])
@@ -79,7 +80,7 @@ class _Worker:
             serve_forked(from_parent, to_parent, parent)
         os.close(from_parent)
         os.close(to_parent)
-        return cls(pid, os.fdopen(to_worker, "wb"), os.fdopen(from_worker, "rb"))
+        return cls(pid, os.fdopen(to_worker, "wb", buffering=0), os.fdopen(from_worker, "rb", buffering=0))
 
     @classmethod
     def started(cls) -> _Worker:
@@ -90,6 +91,7 @@ class _Worker:
             [sys.executable, "-m", "negotiation.batch.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            bufsize=0,  # messages go straight to the descriptors (worker.write_message)
             close_fds=True,
             env=env,
         )
@@ -97,9 +99,9 @@ class _Worker:
         return cls(proc.pid, proc.stdin, proc.stdout, proc)
 
     def send(self, message: bytes) -> None:
+        """A pickled message (worker.write_pickled)."""
         try:
-            self.inbox.write(message)
-            self.inbox.flush()
+            write_pickled(self.inbox.fileno(), message)
         except OSError:  # the pipe broke: the worker has gone
             raise BackendError(f"a worker process stopped unexpectedly (exit code {self._exit_code()})") from None
 
@@ -108,7 +110,7 @@ class _Worker:
         chunk, runs = self.queued.pop(0)
         first, last = runs[0][0], runs[-1][0]
         try:
-            reply = pickle.load(self.outbox)
+            reply: tuple = read_message(self.outbox.fileno())  # type: ignore[assignment]
         except (EOFError, OSError, pickle.UnpicklingError):
             raise BackendError(
                 f"a worker process stopped unexpectedly (exit code {self._exit_code()}) while running runs "

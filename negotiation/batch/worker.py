@@ -14,10 +14,12 @@ it exits when its input closes (the parent finished or died) or, checked twice a
 second, when the parent's process id goes away, even in the middle of a chunk
 after ``kill -9`` of the sweep.
 
-Messages are pickles: in, ``("scenario", raw, source)`` then ``("chunk", runs)``;
-out, ``("rows", rows)`` or ``("error", kind, message, is_bad_input)``. Errors travel
-as plain strings, so any exception (even one that does not pickle) comes
-back to the parent as one line.
+Messages are pickles, each after its length in 8 bytes (:func:`write_message`): in,
+``("scenario", raw, source)`` then ``("chunk", runs)``; out, ``("rows", rows)`` or
+``("error", kind, message, is_bad_input)``. Read and written straight on the pipes'
+descriptors, never through a buffer that could hold a second answer the parent's
+``select`` would not see. Errors travel as plain strings, so any exception (even
+one that does not pickle) comes back to the parent as one line.
 """
 
 from __future__ import annotations
@@ -25,11 +27,41 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import time
 import traceback
-from typing import IO
+
+HEADER = struct.Struct("<Q")  # a message's length in bytes
+
+
+def write_message(fd: int, message: object) -> None:
+    """Pickle ``message`` and write it, after its length, to the pipe ``fd`` (all of it)."""
+    write_pickled(fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_pickled(fd: int, data: bytes) -> None:
+    """An already pickled message, after its length (:func:`write_message`)."""
+    view = memoryview(HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_message(fd: int) -> object:
+    """The next message on the pipe ``fd``; EOFError when the pipe has ended (the other side is gone)."""
+    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        got = os.read(fd, min(size - len(data), 1 << 20))
+        if not got:
+            raise EOFError
+        data += got
+    return bytes(data)
 
 
 def _exit_when_orphaned(parent: int) -> None:
@@ -47,8 +79,7 @@ def _watch(parent: int) -> None:
 def serve(parent: int) -> None:
     """The started worker: the protocol owns the real stdin and stdout; anything printed goes to stderr."""
     _watch(parent)
-    inbox = os.fdopen(os.dup(0), "rb")
-    outbox = os.fdopen(os.dup(1), "wb")
+    inbox, outbox = os.dup(0), os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     serve_pipes(inbox, outbox)
@@ -74,14 +105,14 @@ def serve_forked(inbox_fd: int, outbox_fd: int, parent: int) -> None:
         os.dup2(2, 1)  # anything the model prints goes to stderr, as in a started worker
         sys.stdout = sys.stderr
         _watch(parent)
-        serve_pipes(os.fdopen(inbox_fd, "rb"), os.fdopen(outbox_fd, "wb"))
+        serve_pipes(inbox_fd, outbox_fd)
     except BaseException:  # a forked child must never return into the parent's code
         code = 1
     finally:
         os._exit(code)
 
 
-def serve_pipes(inbox: IO[bytes], outbox: IO[bytes]) -> None:
+def serve_pipes(inbox: int, outbox: int) -> None:
     from negotiation.batch.rows import run_chunk
     from negotiation.errors import NegotiationError
 
@@ -90,7 +121,7 @@ def serve_pipes(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     reply: tuple
     while True:
         try:
-            message = pickle.load(inbox)
+            message: tuple = read_message(inbox)  # type: ignore[assignment]
         except (EOFError, OSError):
             return  # the parent closed the pipe: finished or gone
         if message[0] == "scenario":
@@ -104,9 +135,8 @@ def serve_pipes(inbox: IO[bytes], outbox: IO[bytes]) -> None:
             detail = traceback.format_exc(limit=-3).strip().splitlines()[-1]
             reply = ("error", type(exc).__name__, detail, False)
         try:
-            pickle.dump(reply, outbox, protocol=pickle.HIGHEST_PROTOCOL)
-            outbox.flush()
-        except (BrokenPipeError, OSError):
+            write_message(outbox, reply)
+        except OSError:  # the parent has gone
             return
 
 
