@@ -127,9 +127,10 @@ class _Batch:
         lays = [layout(s) for s in scenarios]
         figures = [_figures(s) for s in scenarios]
         self.width = width = lays[0].width
-        grids = []
+        grids: list = []
+        middle: dict = {}  # middle rows of the grid, shared by scenarios whose schemes and targets agree
         for s, lay in zip(scenarios, lays):
-            grids.append(coarse_grid(s, lay))
+            grids.append(coarse_grid(s, lay, middle))
             check_size(s, len(grids[-1][0]) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
         self.stack = Stack(scenarios, lays, figures)
         sizes = np.array([len(x) for x, _ in grids])
