@@ -100,9 +100,10 @@ class _Pool:
 
     def __init__(self, x, u, ok, duty_gap, approvable, owner: np.ndarray):
         self.x, self.u, self.ok, self.duty_gap, self.approvable = x, u, ok, duty_gap, approvable
-        self.owner = owner
-        self.settings = np.unique(owner)
-        self.starts = np.searchsorted(owner, np.append(self.settings, owner[-1] + 1)) if len(owner) else np.zeros(1, int)
+        self.owner = owner  # sorted
+        firsts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]])) if len(owner) else owner
+        self.settings = owner[firsts]
+        self.starts = np.append(firsts, len(owner))
 
     def take(self, cols: np.ndarray) -> _Pool:
         return _Pool(self.x[cols], self.u[:, cols], self.ok[:, cols], self.duty_gap[:, cols], self.approvable[cols],
@@ -308,5 +309,8 @@ def _unique_rows_by(x: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.nd
     order = np.lexsort((*varying, owner))
     ordered, who = x[order], owner[order]
     keep = np.ones(len(ordered), dtype=bool)
-    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1) | (who[1:] != who[:-1])
+    step = keep[1:]
+    np.not_equal(who[1:], who[:-1], out=step)
+    for col in ordered.T:  # a row differs from the one before if any column does (``!=``, column by column)
+        step |= col[1:] != col[:-1]
     return np.ascontiguousarray(ordered[keep]), who[keep]
