@@ -202,6 +202,7 @@ class _Batch:
         for members in groups.values():
             signs, source = self.templates[live[members[0]]]
             moves = np.where(source > -2, signs * scale[members][:, source], 0.0)  # (settings, moves, parameters)
+            mine: Any
             if len(members) == len(live):
                 mine, at = slice(None), local
             else:
@@ -278,7 +279,8 @@ def _value_together(stack: Stack, owner: np.ndarray, space: PlanSpace) -> dict[s
     out: dict[str, np.ndarray] = {}
     for start in range(0, n, evaluation.PIECE):
         rows = slice(start, min(start + evaluation.PIECE, n))
-        for key, a in _value_piece(stack.rows(owner[rows]), space.part(rows)).items():
+        view: Any = stack.rows(owner[rows])  # duck-types a Scenario
+        for key, a in _value_piece(view, space.part(rows)).items():
             if key == "reservation":
                 continue
             plans_last = a.ndim == 2 and key != "failed"

@@ -41,6 +41,11 @@ def _column(values: np.ndarray) -> float | np.ndarray:
     return float(values[0]) if _same_everywhere(values, 0) else values
 
 
+def _rows(value: float | np.ndarray, sid: np.ndarray) -> float | np.ndarray:
+    """A figure for each plan: its scenario's (gathered), or the one every scenario shares."""
+    return value[sid] if isinstance(value, np.ndarray) else value
+
+
 class Gathered:
     """A scenario's group of scalar figures (``activity``, ``rules``) for a batch of plans: each name read is its
     scenario's figure per plan (gathered on first use; a figure shared by the batch stays a scalar)."""
@@ -52,9 +57,7 @@ class Gathered:
         columns = self.__dict__.get("_columns")
         if columns is None or name not in columns:
             raise AttributeError(name)
-        value = columns[name]
-        if isinstance(value, np.ndarray):
-            value = value[self._sid]
+        value = _rows(columns[name], self._sid)
         setattr(self, name, value)  # kept: the next read is an attribute lookup
         return value
 
@@ -67,9 +70,8 @@ class StackRows:
         self.rule_set, self.organisations, self.rules_policy = stack.rule_set, stack.organisations, stack.policy
         self.activity = Gathered(stack.activity, sid)
         self.rules = Gathered(stack.rules, sid)
-        self.existing_pooled = stack.existing_pooled if np.ndim(stack.existing_pooled) == 0 else \
-            stack.existing_pooled[sid]
-        self.growth = stack.growth if np.ndim(stack.growth) == 0 else stack.growth[sid]
+        self.existing_pooled = _rows(stack.existing_pooled, sid)
+        self.growth = _rows(stack.growth, sid)
         self.figures = {k: v if v.ndim == 1 else v[:, sid] for k, v in stack.figures.items()}
         self.layout = stack.layout if stack.min_new is None else replace(stack.layout, min_new=stack.min_new[sid])
 
