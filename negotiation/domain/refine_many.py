@@ -4,16 +4,21 @@ An assessment or a sweep values thousands of scenarios of one shape (the same
 organisations, kinds and rule set) that differ only in their figures. Each
 scenario's refinement (:mod:`negotiation.domain.refine`) is seven small passes
 of a few hundred plans, so one scenario at a time its cost is numpy's per-call
-overhead, not arithmetic. Here the passes of a batch of scenarios advance
-together: each pass's candidate plans of every scenario are made canonical,
-sorted, built and valued in one set of array operations, each plan reading its
-own scenario's figures (:class:`Stack`: one column per plan instead of one
-scalar per scenario). What depends on a scenario's own history (its seeds, the
-plans it has seen, its random directions) stays per scenario.
+overhead, not arithmetic. Here a batch of scenarios advances together: their
+coarse grids are built (sharing the grid's middle rows where they agree) and
+valued in one pass, and in each refinement pass the seed choice
+(:mod:`~negotiation.domain.seeds_many`), the moves, the canonical form, the
+de-duplication, the test for plans already met (:mod:`~negotiation.domain.seen_rows`)
+and the valuation are each one set of array operations over every scenario's
+plans, each plan reading its own scenario's figures (:class:`Stack`: one column
+per plan instead of one scalar per scenario). What a scenario's history decides
+(its seeds, the plans it has met, how many of its generator's draws it has used)
+is kept per scenario, in arrays indexed by scenario.
 
 Every figure is computed by the same operations on the same numbers as
 :func:`negotiation.domain.refine.refined_space`, so the plan spaces and their
-values are identical bit for bit (``tests/test_refine_many.py``).
+values are identical bit for bit (``tests/test_refine_many.py``). The
+one-at-a-time path (what a Mesa model's run uses) is left as it was.
 """
 
 from __future__ import annotations
@@ -57,7 +62,6 @@ from negotiation.domain.stack import Stack
 from negotiation.scenario import Scenario
 
 BATCH = 16  # scenarios refined together: their evaluations are held at once (~2.5 MB each for 6 organisations)
-
 
 
 def shape(s: Scenario) -> tuple | None:
@@ -276,10 +280,13 @@ def _value_together(stack: Stack, owner: np.ndarray, space: PlanSpace) -> dict[s
     """The values of plans of many settings, :data:`evaluation.PIECE` plans at a time into arrays allocated once
     (as :func:`evaluation.value_plans`: temporaries stay in cache)."""
     n = len(space)
+    if n == 0:
+        view: Any = stack.rows(owner)
+        return _value_piece(view, space)
     out: dict[str, np.ndarray] = {}
     for start in range(0, n, evaluation.PIECE):
         rows = slice(start, min(start + evaluation.PIECE, n))
-        view: Any = stack.rows(owner[rows])  # duck-types a Scenario
+        view = stack.rows(owner[rows])  # duck-types a Scenario
         for key, a in _value_piece(view, space.part(rows)).items():
             if key == "reservation":
                 continue
