@@ -251,8 +251,10 @@ class _Batch:
 
 
 def _part(values: dict[str, np.ndarray], rows: slice, reservation: np.ndarray) -> dict[str, np.ndarray]:
-    """One setting's plans of values made for a batch (plans are the last axis; ``failed`` is (plans, checks))."""
-    out = {key: (a[:, rows] if a.ndim == 2 and key != "failed" else a[rows]) for key, a in values.items()}
+    """One setting's plans of values made for a batch (plans are the last axis; ``failed`` is (plans, checks)),
+    without ``approvable`` (the seed choice's; the evaluation reads ``failed``)."""
+    out = {key: (a[:, rows] if a.ndim == 2 and key != "failed" else a[rows]) for key, a in values.items()
+           if key != "approvable"}
     out["reservation"] = reservation
     return out
 
