@@ -188,3 +188,18 @@ def test_seen_rows_answers_as_a_set_of_each_owners_row_bytes(monkeypatch, collid
         seen.update(keys)
         assert (table.fresh(x, owner) == expected).all()
     assert table.size == len(seen)
+
+
+def test_care_levels_of_many_grids_are_each_grids_own():
+    """``levels_many`` gives ``_levels`` of each row, bit for bit, including rows with -0.0 or NaN (left to it)."""
+    from negotiation.domain.plan import _levels, levels_many
+
+    rng = np.random.default_rng(3)
+    tops = np.concatenate([rng.uniform(1.0, 30.0, 40), [1.0, 1.0, 2.5]])
+    extras = np.round(rng.uniform(0.0, 20.0, (43, 2)), rng.integers(0, 3))
+    extras[:5] = tops[:5, None] / 6 * np.array([1.0, 2.0])  # on the linspace: duplicates to drop
+    extras[40] = (-0.0, 0.0)
+    extras[41] = (np.nan, 0.25)
+    extras[42] = (0.0, 2.5)
+    for got, top, extra in zip(levels_many(tops, 7, extras), tops, extras):
+        assert _bits(got) == _bits(_levels(top, 7, tuple(extra)))

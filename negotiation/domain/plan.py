@@ -276,6 +276,27 @@ def _levels(top: float, n: int, extra=()) -> np.ndarray:
     return np.unique(np.round(values, 4))
 
 
+def care_levels(s: Scenario) -> tuple[float, float, float]:
+    """What the grid's social-care levels are made from: the top level, the councils' need and the minimum (£m)."""
+    asc_need = sum(o.asc_need for o in s.organisations.values())
+    asc_min = required_asc_protection(s)
+    return max(1.25 * asc_need, 1.5 * asc_min, 1.0), asc_need, asc_min
+
+
+def levels_many(tops: np.ndarray, n: int, extras: np.ndarray) -> list[np.ndarray]:
+    """``_levels(tops[i], n, extras[i])`` for every ``i`` (a batch of scenarios' grids, ``refine_many``) in a few
+    array operations: the same numbers rounded the same way, each row's distinct values in order (a row holding a
+    NaN or a −0.0, where which of equal values survives could differ, is left to ``_levels``)."""
+    values = np.concatenate([np.linspace(0.0, np.maximum(tops, 0.0), n, axis=1), extras], axis=1)
+    rounded = np.round(values, 4)
+    ordered = np.sort(rounded, axis=1)
+    fresh = np.ones(ordered.shape, dtype=bool)
+    fresh[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    plain = ~(np.isnan(rounded) | ((rounded == 0) & np.signbit(rounded))).any(axis=1)
+    return [row[keep] if ok else _levels(top, n, extra) for row, keep, ok, top, extra in
+            zip(ordered, fresh, plain.tolist(), tops.tolist(), extras)]
+
+
 def cartesian(*axes) -> np.ndarray:
     """Every combination of the axes' values, one per row, the last axis varying fastest (index arithmetic).
 
@@ -318,8 +339,8 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     return coarse_grid(s, lay)[0]
 
 
-def coarse_grid(s: Scenario, lay: Layout | None = None,
-                middle: dict | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def coarse_grid(s: Scenario, lay: Layout | None = None, middle: dict | None = None,
+                a_levels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`coarse_parameters` and, when it is known on the way, each row's acute support (£m), else None.
 
     The grid is (social-care levels) × (scheme, target, risk, share and top-up rows) × (payers' splits), and
@@ -328,13 +349,13 @@ def coarse_grid(s: Scenario, lay: Layout | None = None,
 
     ``middle``: a dict a caller building many grids keeps (``refine_many``): scenarios whose scheme levels,
     met targets, target range and trusts agree (a sweep over budgets or needs) share their middle rows.
+    ``a_levels``: the social-care levels, when that caller made them for all its scenarios (``levels_many``).
     """
     lay = lay or layout(s)
     nat = s.rules.national_admissions_target
-    asc_need = sum(o.asc_need for o in s.organisations.values())
-    asc_min = required_asc_protection(s)
-    a_top = max(1.25 * asc_need, 1.5 * asc_min, 1.0)
-    a_levels = _levels(a_top, 7, (asc_need, asc_min))
+    if a_levels is None:
+        a_top, asc_need, asc_min = care_levels(s)
+        a_levels = _levels(a_top, 7, (asc_need, asc_min))
     s_levels = _levels(scheme_ceiling(s), 4) if lay.has_community else np.array([0.0])
     low, high = target_range(s)
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)

@@ -41,10 +41,12 @@ from negotiation.domain.plan import (
     TOP,
     A,
     PlanSpace,
+    care_levels,
     check_size,
     coarse_grid,
     concat,
     layout,
+    levels_many,
     space_from_parameters,
 )
 from negotiation.domain.refine import (
@@ -134,8 +136,9 @@ class _Batch:
         self.width = width = lays[0].width
         grids: list = []
         middle: dict = {}  # middle rows of the grid, shared by scenarios whose schemes and targets agree
-        for s, lay in zip(scenarios, lays):
-            grids.append(coarse_grid(s, lay, middle))
+        care = np.array([care_levels(s) for s in scenarios])  # (top, need, minimum) of each grid's care levels
+        for s, lay, a_levels in zip(scenarios, lays, levels_many(care[:, 0], 7, care[:, 1:])):
+            grids.append(coarse_grid(s, lay, middle, a_levels))
             check_size(s, len(grids[-1][0]) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
         self.stack = Stack(scenarios, lays, figures)
         sizes = np.array([len(x) for x, _ in grids])
