@@ -30,6 +30,7 @@ import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
 from negotiation.protocol.acceptance import Acceptance, dense, named_parties, proposer_plans
+from negotiation.protocol.whole_space import finalists
 
 
 def _best(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -89,9 +90,12 @@ def _best_for_organisation(
     continuation value, else it holds out among those worth its aspiration; and the counts start from those
     shared by every proposer of the round (``protocol.acceptance``)."""
     n = len(ev.ideal)
-    candidates, own = proposer_plans(ev, proposer)
     aims_now = np.array(aims)
     believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
+    at = finalists(ev, proposer, believed, aims[proposer], continuation)  # a few parties: protocol.whole_space
+    if at is not None:
+        return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    candidates, own = proposer_plans(ev, proposer)
     usual, named = named_parties(ev, trust_row, proposer)
     usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
     bounds = None
@@ -135,13 +139,30 @@ def _best_for_organisation(
 def _slack(ev: Evaluation, proposer: int, believed: np.ndarray, plans: np.ndarray) -> np.ndarray:
     """How comfortably the other parties clear their thresholds on each plan (to break ties only).
 
-    The (others, plans) block is laid out in columns, as the search always laid it out, so each column's
-    sum adds the same numbers in the same order and the same plan wins a tie as before.
+    Each plan's terms are summed in one contiguous run, as the search always laid them out, so each sum
+    adds the same numbers in the same order and the same plan wins a tie as before. With fewer than 8 other
+    parties numpy adds such a run one term after another whichever way the block is laid out, so the block
+    is taken plan by plan (rows of the evaluation's column-major matrix: no transposing copy).
     """
-    others = np.arange(len(ev.ideal)) != proposer
+    others, scale = _others(ev, proposer)
+    if len(others) < 8:
+        block = ev.utility.T[plans][:, others]  # (plans, others)
+        terms = (block - believed[others]) / scale
+        np.maximum(terms, -1.0, out=terms)
+        return np.minimum(terms, 1.0, out=terms).sum(axis=1)
     sub_u = np.asfortranarray(ev.utility[:, plans][others])
     need = believed[others][:, None]
-    return np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
+    return np.clip((sub_u - need) / scale[:, None], -1.0, 1.0).sum(axis=0)
+
+
+def _others(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The other parties (ascending) and the scale of each one's stake (£m): memoised per proposer."""
+    key = ("others", proposer)
+    found = ev.memo.get(key)
+    if found is None:
+        others = np.flatnonzero(np.arange(len(ev.ideal)) != proposer)
+        found = ev.memo[key] = (others, _scale(ev)[others])
+    return found
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
