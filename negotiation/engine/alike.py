@@ -31,66 +31,78 @@ def negotiate_alike(ev: Evaluation, ids: list[str], seeds: list[int], orders: np
     """Every run to its end; ``orders``: (runs, organisations) speaking orders; ``aims``: one run's aspirations
     (:attr:`Aspirations.shared`), updated here round by round up to its deadline; ``chair_trust``: each
     organisation's trust in the chair (its mean trust, as the model sums it)."""
-    n, r_count, te = len(ids), len(seeds), trust_effect
+    n, r_count, deadline = len(ids), len(seeds), aims.deadline
     res = ev.reservation.astype(float)
-    no_deal_below = (res - EPS)[:, None]
+    res_col = res[:, None]
+    no_deal_below = res_col - EPS
     breach_barred = ~may_breach[:, None]
+    # The least each organisation accepts from each proposer is res + (aim − res)·(1 − trust_effect·trust): the
+    # second factor does not change from round to round (the chair's: each organisation's mean trust).
+    lowered = 1.0 - trust_effect * (chair_trust[:, None] if mediated else trust)  # (n, proposers)
+    diagonal = np.arange(n)
+    speaking = [np.ascontiguousarray(orders[:, c]) for c in range(n)]  # who speaks in each run, by turn
     demands = ev.ideal.astype(float)  # what the chair believes each party wants (mediator)
     live = np.arange(r_count)
     endings: list[Ending | None] = [None] * r_count
     window: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # last n rounds: (run → column, hard, rejected)
     ties: dict[int, random.Random] = {}
     verdicts: dict = {}
-    for round_ in range(1, aims.deadline + 1):
+    for round_ in range(1, deadline + 1):
         aims.update(round_)
         current = aims.current[0]
+        aim = res_col + (current - res)[:, None] * lowered  # (n, proposers): as OrganisationAgent.respond
         if mediated:
             tops = [mediator_plans(ev, demands)]
-            group = np.zeros(len(live), dtype=np.intp)
-            aim = (res + (current - res) * (1.0 - te * chair_trust))[:, None]  # (n, 1): one text for every run
+            column = np.zeros(len(live), dtype=np.intp)
             demands = np.maximum(aim[:, 0], res)
         else:
-            speaker = orders[live, (round_ - 1) % n]
-            present = np.zeros(n, dtype=bool)
-            present[speaker] = True
-            who = np.flatnonzero(present)
+            speaker = speaking[(round_ - 1) % n]
+            if len(live) < r_count:
+                speaker = speaker[live]
+            who = sorted(set(speaker.tolist()))
             shared = tuple(current.tolist())
-            tops = [organisation_plans(ev, p, shared, trust[p], te, _continuation(aims, p, round_))
-                    for p in who.tolist()]
-            slot = np.empty(n, dtype=np.intp)
-            slot[who] = np.arange(len(who))
-            group = slot[speaker]
-            aim = res[:, None] + (current - res)[:, None] * (1.0 - te * trust[:, who])  # (n, proposers)
-            aim[who, np.arange(len(who))] = res[who]  # a proposer signs its own plan unless it breaks duty or no deal
-        sizes = [len(t) for t in tops]
+            tops = [organisation_plans(ev, p, shared, trust[p], trust_effect, _continuation(aims, p, round_))
+                    for p in who]
+            aim[diagonal, diagonal] = res  # a proposer signs its own plan unless it breaks its duty or no deal
+            aim = aim[:, who]
+            slot = np.zeros(n, dtype=np.intp)
+            slot[who] = np.cumsum([0] + [len(t) for t in tops[:-1]])
+            column = slot[speaker]
         plans = np.concatenate(tops) if len(tops) > 1 else tops[0]
-        starts = np.cumsum([0, *sizes[:-1]])
-        column_aim = aim[:, np.repeat(np.arange(len(tops)), sizes)] if len(plans) != len(tops) else aim
+        if len(plans) > len(tops):  # a tie: each run speaking for that proposer draws, from its own generator
+            aim = np.repeat(aim, [len(t) for t in tops], axis=1)
+            _draw(tops, column, live, seeds, ties)
         u = ev.utility[:, plans]  # (n, columns): every answer to every plan put this round
         hard = ((ev.duty_gap[:, plans] > EPS) & breach_barred) | (u < no_deal_below)
-        rejected = hard | (u < column_aim - EPS)
-        column = starts[group]
-        for g, size in enumerate(sizes):
-            if size > 1:  # a tie: each run speaking for this proposer draws, from its own generator
-                for pos in np.flatnonzero(group == g).tolist():
-                    k = int(live[pos])
-                    rng = ties.get(k)
-                    if rng is None:
-                        rng = ties[k] = random.Random(seeds[k])
-                    column[pos] += rng.randrange(size)
-        by_run = np.zeros(r_count, dtype=np.intp)
-        by_run[live] = column
-        window = (window + [(by_run, hard, rejected)])[-n:]
+        rejected = hard | (u < aim - EPS)
+        if round_ > deadline - n:  # the rounds a deadlock's blockers are read from
+            by_run = np.zeros(r_count, dtype=np.intp)
+            by_run[live] = column
+            window.append((by_run, hard, rejected))
         agreed = ~rejected.any(axis=0)[column]
-        for pos in np.flatnonzero(agreed).tolist():
+        for pos in agreed.nonzero()[0].tolist():
             k = int(live[pos])
             endings[k] = signed(ev, seeds[k], round_, int(plans[column[pos]]), verdicts)
         live = live[~agreed]
-        if round_ == aims.deadline and len(live):
-            _deadlocks(ids, seeds, live, round_, window, endings)
         if not len(live):
             break
+    if len(live):
+        _deadlocks(ids, seeds, live, deadline, window[-n:], endings)
     return [e for e in endings if e is not None]
+
+
+def _draw(tops: list[np.ndarray], column: np.ndarray, live: np.ndarray, seeds: list[int],
+          ties: dict[int, random.Random]) -> None:
+    """Each run whose proposer has several equally good plans takes one by its own draw (as ``_pick``)."""
+    starts = np.cumsum([0] + [len(t) for t in tops[:-1]]).tolist()
+    for start, top in zip(starts, tops):
+        if len(top) > 1:
+            for pos in (column == start).nonzero()[0].tolist():
+                k = int(live[pos])
+                rng = ties.get(k)
+                if rng is None:
+                    rng = ties[k] = random.Random(seeds[k])
+                column[pos] += rng.randrange(len(top))
 
 
 def _continuation(aims: Aspirations, i: int, round_: int) -> float:

@@ -28,12 +28,15 @@ SIGNABLE = -sys.float_info.max  # a threshold every plan the party could sign cl
 
 
 class Rows(NamedTuple):
-    """The evaluation's matrices laid out party by party (rows): the evaluation keeps them plan by plan
-    (columns), and a comparison or sum along a row of those strides through memory several times slower."""
+    """Each party's acceptance row laid out row by row: utility where it could sign the plan, −∞ elsewhere.
 
-    acceptance: np.ndarray  # (parties, plans): utility where the party could sign the plan, −∞ elsewhere
-    utility: np.ndarray  # (parties, plans)
-    best: list[np.ndarray | None]  # per party: the plans best for it among those it could sign (within 1e-9)
+    The evaluation keeps its matrices plan by plan (columns), and a comparison or sum along a row of those
+    strides through memory several times slower. The proposer's own row is also its utility wherever the
+    search reads it (on plans it could put), so no copy of the utility is needed.
+    """
+
+    acceptance: np.ndarray  # (parties, plans)
+    top: list[float]  # each party's best utility among the plans it could sign (−∞ if none)
 
 
 def rows(ev: Evaluation) -> Rows | None:
@@ -41,15 +44,13 @@ def rows(ev: Evaluation) -> Rows | None:
     (then the other search is used)."""
     found = ev.memo.get("party_rows", False)
     if found is False:
-        size = 2 * ev.utility.nbytes + ev.acceptable.nbytes
+        size = ev.utility.nbytes
         if ev.memo.get("proposer_bytes", 0) + size > MEMO_BYTES:
             found = ev.memo["party_rows"] = None
         else:
-            utility = np.ascontiguousarray(ev.utility)
-            acceptance = np.where(np.ascontiguousarray(ev.acceptable), utility, -np.inf)
-            top = acceptance.max(axis=1)  # −∞ for a party that could sign no plan
-            best = [acceptance[i] >= top[i] - 1e-9 if np.isfinite(top[i]) else None for i in range(len(top))]
-            found = Rows(acceptance, utility, best)
+            acceptance = np.full(ev.utility.shape, -np.inf)
+            np.copyto(acceptance, ev.utility, where=ev.acceptable)
+            found = Rows(acceptance, acceptance.max(axis=1).tolist())
             _keep(ev, "party_rows", found, size)
     return found
 
@@ -68,22 +69,23 @@ def finalists(ev: Evaluation, proposer: int, believed: np.ndarray, aim: float, c
     if len(believed) >= WHOLE_SPACE_BELOW:
         return None
     found = rows(ev)
-    if found is None or found.best[proposer] is None:
+    if found is None or found.top[proposer] == -np.inf:
         return None
-    own = found.utility[proposer]
+    acceptance = found.acceptance
+    own = acceptance[proposer]  # its utility on the plans it could put, the only ones read below
     floors = believed - EPS
     floors[proposer] = SIGNABLE  # the proposer's own row then marks the plans it may put
-    clears = found.acceptance >= floors[:, None]  # (parties, plans)
+    clears = acceptance >= floors[:, None]  # (parties, plans)
     passes = np.logical_and.reduce(clears, axis=0)  # every other party accepts, and the proposer may put it
     if passes.any():
         best = own[passes].max()
         if best >= continuation - EPS:
-            return np.flatnonzero(passes & (own >= best - 1e-9))
+            return (passes & (own >= best - 1e-9)).nonzero()[0]
     hold = clears[proposer] & (own >= aim - EPS)
-    if not hold.any():
-        hold = found.best[proposer]
+    if not hold.any():  # none worth its aim: its best plans
+        hold = own >= found.top[proposer] - 1e-9
     counts = np.add.reduce(clears, axis=0, dtype=np.int16)  # parties accepting, the proposer too
     counts *= hold  # 0 off the plans it holds out with; on them at least 1 (itself)
     top = counts == counts.max()
     best_own = own[top].max()
-    return np.flatnonzero(top & (own >= best_own - 1e-9))
+    return (top & (own >= best_own - 1e-9)).nonzero()[0]
