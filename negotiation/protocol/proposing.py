@@ -29,8 +29,8 @@ import random
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
+from negotiation.protocol import whole_space
 from negotiation.protocol.acceptance import Acceptance, dense, named_parties, proposer_plans
-from negotiation.protocol.whole_space import finalists
 
 
 def _best(scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -92,12 +92,17 @@ def _best_for_organisation(
     n = len(ev.ideal)
     aims_now = np.array(aims)
     believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
-    at = finalists(ev, proposer, believed, aims[proposer], continuation)  # a few parties: protocol.whole_space
-    if at is not None:
-        return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
-    candidates, own = proposer_plans(ev, proposer)
+    if n < whole_space.WHOLE_SPACE_BELOW:  # a few parties: every row compared (protocol.whole_space)
+        at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation)
+        if at is not None:
+            return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
     usual, named = named_parties(ev, trust_row, proposer)
     usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
+    if n >= whole_space.WHOLE_SPACE_BELOW and not dense(named, n):  # the round's shared counts, corrected
+        at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, (usual_floors, named))
+        if at is not None:
+            return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    candidates, own = proposer_plans(ev, proposer)
     bounds = None
     if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's
         trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))

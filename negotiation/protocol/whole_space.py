@@ -1,16 +1,26 @@
-"""The proposal search at a table of a few organisations: every plan against every party's threshold at once.
+"""The proposal search over the whole plan space by masks: no gathering of the plans a search reaches.
 
-:mod:`negotiation.protocol.acceptance` keeps a proposer's search linear in the
-number of organisations by sharing counts between the proposers of a round and
-counting only the plans the search reaches; for a table of a few parties (the
-shipped areas have 2 to 6) that bookkeeping costs more than it saves: gathering
-the reached plans' columns, correcting shared counts, and a dozen small array
-operations per search, at some 80 µs each, thousands of times in a sweep. Here
-the (parties × plans) acceptance matrix is compared with the thresholds in one
-operation and the search reads the whole plan space by masks, about a third of
-the operations and no gathers. It decides exactly as the direct search does
-(``tests/test_proposal_search.py``); :func:`negotiation.protocol.proposing.organisation_plans`
-uses it below :data:`WHOLE_SPACE_BELOW` parties, where it is the faster of the two.
+:mod:`negotiation.protocol.acceptance` counted acceptance only on the plans a
+proposer's search reaches (those worth its continuation value or its aim),
+gathering their columns first. Gathers cost more than they save: a search is a
+dozen array operations, thousands of times in a sweep, and a comparison along
+a contiguous row of every plan is cheaper than picking a few thousand plans out
+of it. Here every plan is counted and the search reads the whole plan space by
+masks, in half the operations:
+
+* at a table of a few parties (below :data:`WHOLE_SPACE_BELOW`; the shipped
+  areas have 2 to 6), the (parties × plans) acceptance rows are compared with the
+  thresholds at once;
+* at a larger table where most pairs share the usual trust, the count starts
+  from the parties accepting each plan at the usual trust, counted once a round
+  for every proposer (:func:`~negotiation.protocol.acceptance.usual_counts`),
+  corrected for the proposer itself and the few parties with a named trust in it,
+  so a search costs the same whatever the number of parties.
+
+Either way the counts are the integers the direct search counts, so it decides
+exactly as the direct search does (``tests/test_proposal_search.py``); a table
+where most pairs' trust is named, or a proposer who could sign no plan, is left
+to :func:`negotiation.protocol.proposing._best_for_organisation`'s bounded search.
 """
 
 from __future__ import annotations
@@ -21,71 +31,86 @@ from typing import NamedTuple
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
-from negotiation.protocol.acceptance import MEMO_BYTES, _keep
+from negotiation.protocol.acceptance import accepted_utility, usual_counts
 
-WHOLE_SPACE_BELOW = 12  # parties: from here on the whole (parties × plans) comparison per search costs more
+WHOLE_SPACE_BELOW = 12  # parties: from here on the round's shared counts cost less than comparing every row
 SIGNABLE = -sys.float_info.max  # a threshold every plan the party could sign clears (−∞ marks the others)
 
 
 class Rows(NamedTuple):
-    """Each party's acceptance row laid out row by row: utility where it could sign the plan, −∞ elsewhere.
-
-    The evaluation keeps its matrices plan by plan (columns), and a comparison or sum along a row of those
-    strides through memory several times slower. The proposer's own row is also its utility wherever the
-    search reads it (on plans it could put), so no copy of the utility is needed.
-    """
+    """Each party's acceptance row (``acceptance.accepted_utility``: utility where it could sign the plan, −∞
+    elsewhere, row-major) and its best utility among the plans it could sign (−∞ if none). The proposer's
+    own row is also its utility wherever the search reads it (on plans it could put)."""
 
     acceptance: np.ndarray  # (parties, plans)
-    top: list[float]  # each party's best utility among the plans it could sign (−∞ if none)
+    top: list[float]
 
 
 def rows(ev: Evaluation) -> Rows | None:
-    """:class:`Rows`, made once per evaluation within the search's memo budget; None when they would not fit
-    (then the other search is used)."""
+    """:class:`Rows`, made once per evaluation; None when the acceptance rows are too large to keep within
+    the search's memo budget (then the other search is used)."""
     found = ev.memo.get("party_rows", False)
     if found is False:
-        size = ev.utility.nbytes
-        if ev.memo.get("proposer_bytes", 0) + size > MEMO_BYTES:
+        acceptance = accepted_utility(ev)
+        if ev.memo.get("accepted_utility") is not acceptance:  # not kept: it would be made again each search
             found = ev.memo["party_rows"] = None
         else:
-            acceptance = np.full(ev.utility.shape, -np.inf)
-            np.copyto(acceptance, ev.utility, where=ev.acceptable)
-            found = Rows(acceptance, acceptance.max(axis=1).tolist())
-            _keep(ev, "party_rows", found, size)
+            found = ev.memo["party_rows"] = Rows(acceptance, acceptance.max(axis=1).tolist())
     return found
 
 
 def finalists(ev: Evaluation, proposer: int, believed: np.ndarray, aim: float, continuation: float,
-              ) -> np.ndarray | None:
+              shared: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray | None:
     """The plans (ascending) among which the search's tie-break (the safest: most slack) chooses; None when
-    this search does not apply (a larger table, a proposer who could sign no plan, rows too large to keep).
+    the proposer could sign no plan or the rows are too large to keep.
 
     ``believed``: each party's expected threshold for this proposer; ``aim`` and ``continuation``: what the
-    proposer holds out for this round and next. A plan every other party is expected to accept and worth
-    the continuation value: the best such for the proposer (and those within 1e-9 of it). Otherwise, among
-    the plans worth its aim (if none, its best plans), those the most parties are expected to accept, then
-    the best for itself.
+    proposer holds out for this round and next; ``shared``: for a larger table, the thresholds (less EPS)
+    at the usual trust and the other parties whose trust in the proposer is not the usual one.
+    A plan every other party is expected to accept and worth the continuation value: the best such for the
+    proposer (and those within 1e-9 of it). Otherwise, among the plans worth its aim (if none, its best
+    plans), those the most parties are expected to accept, then the best for itself.
     """
-    if len(believed) >= WHOLE_SPACE_BELOW:
-        return None
     found = rows(ev)
     if found is None or found.top[proposer] == -np.inf:
         return None
     acceptance = found.acceptance
     own = acceptance[proposer]  # its utility on the plans it could put, the only ones read below
     floors = believed - EPS
-    floors[proposer] = SIGNABLE  # the proposer's own row then marks the plans it may put
-    clears = acceptance >= floors[:, None]  # (parties, plans)
-    passes = np.logical_and.reduce(clears, axis=0)  # every other party accepts, and the proposer may put it
+    if shared is None:
+        floors[proposer] = SIGNABLE  # the proposer's own row then marks the plans it may put
+        clears = acceptance >= floors[:, None]  # (parties, plans)
+        mine = clears[proposer]
+        passes = np.logical_and.reduce(clears, axis=0)  # every other party accepts, and the proposer may put it
+        counts = None
+    else:
+        counts = _others_accepting(ev, acceptance, proposer, floors, *shared)
+        mine = own >= SIGNABLE
+        passes = (counts == len(floors) - 1) & mine
     if passes.any():
         best = own[passes].max()
         if best >= continuation - EPS:
             return (passes & (own >= best - 1e-9)).nonzero()[0]
-    hold = clears[proposer] & (own >= aim - EPS)
+    hold = mine & (own >= aim - EPS)
     if not hold.any():  # none worth its aim: its best plans
         hold = own >= found.top[proposer] - 1e-9
-    counts = np.add.reduce(clears, axis=0, dtype=np.int16)  # parties accepting, the proposer too
-    counts *= hold  # 0 off the plans it holds out with; on them at least 1 (itself)
+    if counts is None:
+        counts = np.add.reduce(clears, axis=0, dtype=np.int16)  # parties accepting, the proposer too
+    else:
+        counts += mine  # the proposer too, as above: at least 1 on every plan it holds out with
+    counts *= hold  # 0 off the plans it holds out with
     top = counts == counts.max()
     best_own = own[top].max()
     return (top & (own >= best_own - 1e-9)).nonzero()[0]
+
+
+def _others_accepting(ev: Evaluation, acceptance: np.ndarray, proposer: int, floors: np.ndarray,
+                      usual_floors: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """For every plan, how many of the other parties are expected to accept it: the round's count at the usual
+    trust, less the proposer's own, corrected for the parties whose trust in the proposer is named."""
+    counts = usual_counts(ev, usual_floors).copy()
+    counts -= acceptance[proposer] >= usual_floors[proposer]
+    for j in named.tolist():
+        counts -= acceptance[j] >= usual_floors[j]
+        counts += acceptance[j] >= floors[j]
+    return counts
