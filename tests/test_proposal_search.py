@@ -72,9 +72,14 @@ CASES = {
     "ten organisations": lambda: scenario_from_dict(_area(10), "ten"),  # 9 others: the column-wise slack
     "twelve organisations": lambda: scenario_from_dict(_area(12), "twelve"),
 }
-# Below how many parties every acceptance row is compared: as shipped; never (the round's shared counts, or
-# with most trust named the bounded search over the plans it reaches); up to twelve parties.
-SEARCHES = {"as shipped": whole_space.WHOLE_SPACE_BELOW, "shared counts": 0, "rows compared to 12": 13}
+# The searches: as shipped; the round's shared counts from 1 party on (with most trust named, every row
+# compared); every row compared up to 12 parties; the search over only the plans it reaches (gathered).
+SEARCHES = {
+    "as shipped": {},
+    "shared counts": {"WHOLE_SPACE_BELOW": 0},
+    "rows compared to 12": {"WHOLE_SPACE_BELOW": 13},
+    "reached plans": {"rows": lambda ev: None},
+}
 
 
 @pytest.mark.parametrize("search", list(SEARCHES))
@@ -82,7 +87,8 @@ SEARCHES = {"as shipped": whole_space.WHOLE_SPACE_BELOW, "shared counts": 0, "ro
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_search_chooses_the_plans_the_direct_search_chooses(case, search, data, monkeypatch):
-    monkeypatch.setattr(whole_space, "WHOLE_SPACE_BELOW", SEARCHES[search])
+    for name, value in SEARCHES[search].items():
+        monkeypatch.setattr(whole_space, name, value)
     scenario = CASES[case]()
     ev = evaluate(scenario)
     _, trust = relationships(scenario)

@@ -86,22 +86,26 @@ def _best_for_organisation(
     ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
     continuation: float,
 ) -> np.ndarray:
-    """The search itself. It counts acceptance only on the plans it needs: a deal is among those worth its
-    continuation value, else it holds out among those worth its aspiration; and the counts start from those
-    shared by every proposer of the round (``protocol.acceptance``)."""
+    """The search itself, over the whole plan space by masks (``protocol.whole_space``) when it can; else it
+    counts acceptance only on the plans it needs: a deal is among those worth its continuation value, else it
+    holds out among those worth its aspiration; and the counts start from those shared by every proposer of
+    the round (``protocol.acceptance``)."""
     n = len(ev.ideal)
     aims_now = np.array(aims)
     believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
-    if n < whole_space.WHOLE_SPACE_BELOW:  # a few parties: every row compared (protocol.whole_space)
-        at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation)
-        if at is not None:
-            return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    # Over the whole plan space (protocol.whole_space): every party's row compared at a small table or where
+    # most trust is named, else the round's counts at the usual trust, corrected for the few named.
+    shared = None
+    if n >= whole_space.WHOLE_SPACE_BELOW:
+        usual, named = named_parties(ev, trust_row, proposer)
+        if not dense(named, n):
+            shared = (expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS, named)
+    at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, shared)
+    if at is not None:
+        return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    # A proposer who could sign no plan (or rows too large to keep): the search over the plans it reaches.
     usual, named = named_parties(ev, trust_row, proposer)
     usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
-    if n >= whole_space.WHOLE_SPACE_BELOW and not dense(named, n):  # the round's shared counts, corrected
-        at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, (usual_floors, named))
-        if at is not None:
-            return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
     candidates, own = proposer_plans(ev, proposer)
     bounds = None
     if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's

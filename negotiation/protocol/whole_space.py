@@ -9,8 +9,8 @@ of it. Here every plan is counted and the search reads the whole plan space by
 masks, in half the operations:
 
 * at a table of a few parties (below :data:`WHOLE_SPACE_BELOW`; the shipped
-  areas have 2 to 6), the (parties × plans) acceptance rows are compared with the
-  thresholds at once;
+  areas have 2 to 6), or where most pairs' trust is named, the (parties × plans)
+  acceptance rows are compared with the thresholds at once;
 * at a larger table where most pairs share the usual trust, the count starts
   from the parties accepting each plan at the usual trust, counted once a round
   for every proposer (:func:`~negotiation.protocol.acceptance.usual_counts`),
@@ -18,9 +18,10 @@ masks, in half the operations:
   so a search costs the same whatever the number of parties.
 
 Either way the counts are the integers the direct search counts, so it decides
-exactly as the direct search does (``tests/test_proposal_search.py``); a table
-where most pairs' trust is named, or a proposer who could sign no plan, is left
-to :func:`negotiation.protocol.proposing._best_for_organisation`'s bounded search.
+exactly as the direct search does (``tests/test_proposal_search.py``). A proposer
+who could sign no plan, or acceptance rows too large for the memo budget, are
+left to :func:`negotiation.protocol.proposing._best_for_organisation`'s search
+over the plans it reaches.
 """
 
 from __future__ import annotations
