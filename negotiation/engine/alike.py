@@ -51,27 +51,25 @@ def negotiate_alike(ev: Evaluation, ids: list[str], seeds: list[int], orders: np
         aims.update(round_)
         current = aims.current[0]
         aim = res_col + (current - res)[:, None] * lowered  # (n, proposers): as OrganisationAgent.respond
+        # Column p of this round's answers: to proposer p's plan (the chair's: column 0); after those, the
+        # other plans of a proposer with a tie.
         if mediated:
-            tops = [mediator_plans(ev, demands)]
-            column = np.zeros(len(live), dtype=np.intp)
+            tops = {0: mediator_plans(ev, demands)}
             demands = np.maximum(aim[:, 0], res)
+            column = np.zeros(len(live), dtype=np.intp)
         else:
-            speaker = speaking[(round_ - 1) % n]
+            column = speaking[(round_ - 1) % n]
             if len(live) < r_count:
-                speaker = speaker[live]
-            who = sorted(set(speaker.tolist()))
+                column = column[live]
             shared = tuple(current.tolist())
-            tops = [organisation_plans(ev, p, shared, trust[p], trust_effect, _continuation(aims, p, round_))
-                    for p in who]
+            tops = {p: organisation_plans(ev, p, shared, trust[p], trust_effect, _continuation(aims, p, round_))
+                    for p in set(column.tolist())}
             aim[diagonal, diagonal] = res  # a proposer signs its own plan unless it breaks its duty or no deal
-            aim = aim[:, who]
-            slot = np.zeros(n, dtype=np.intp)
-            slot[who] = np.cumsum([0] + [len(t) for t in tops[:-1]])
-            column = slot[speaker]
-        plans = np.concatenate(tops) if len(tops) > 1 else tops[0]
-        if len(plans) > len(tops):  # a tie: each run speaking for that proposer draws, from its own generator
-            aim = np.repeat(aim, [len(t) for t in tops], axis=1)
-            _draw(tops, column, live, seeds, ties)
+        plans = [0] * aim.shape[1]  # a proposer not speaking in any run: plan 0's answers, never read
+        for p, top in tops.items():
+            plans[p] = top[0]
+        if any(len(top) > 1 for top in tops.values()):
+            aim, column = _draw(tops, plans, aim, column, live, seeds, ties)
         u = ev.utility[:, plans]  # (n, columns): every answer to every plan put this round
         hard = ((ev.duty_gap[:, plans] > EPS) & breach_barred) | (u < no_deal_below)
         rejected = hard | (u < aim - EPS)
@@ -91,18 +89,28 @@ def negotiate_alike(ev: Evaluation, ids: list[str], seeds: list[int], orders: np
     return [e for e in endings if e is not None]
 
 
-def _draw(tops: list[np.ndarray], column: np.ndarray, live: np.ndarray, seeds: list[int],
-          ties: dict[int, random.Random]) -> None:
-    """Each run whose proposer has several equally good plans takes one by its own draw (as ``_pick``)."""
-    starts = np.cumsum([0] + [len(t) for t in tops[:-1]]).tolist()
-    for start, top in zip(starts, tops):
+def _draw(tops: dict[int, np.ndarray], plans: list, aim: np.ndarray, column: np.ndarray, live: np.ndarray,
+          seeds: list[int], ties: dict[int, random.Random]) -> tuple[np.ndarray, np.ndarray]:
+    """Each run whose proposer has several equally good plans takes one by its own draw (as ``_pick``): the
+    other plans get columns after the proposers' (``plans`` grows), each with its proposer's aims."""
+    after: dict[int, int] = {}  # proposer → the column before its second plan's
+    extra: list[int] = []
+    for p, top in tops.items():
         if len(top) > 1:
-            for pos in (column == start).nonzero()[0].tolist():
-                k = int(live[pos])
-                rng = ties.get(k)
-                if rng is None:
-                    rng = ties[k] = random.Random(seeds[k])
-                column[pos] += rng.randrange(len(top))
+            after[p] = len(plans) - 1
+            plans.extend(top[1:].tolist())
+            extra.extend([p] * (len(top) - 1))
+    column = column.copy()
+    for pos, p in enumerate(column.tolist()):
+        if p in after:
+            k = int(live[pos])
+            rng = ties.get(k)
+            if rng is None:
+                rng = ties[k] = random.Random(seeds[k])
+            drawn = rng.randrange(len(tops[p]))
+            if drawn:
+                column[pos] = after[p] + drawn
+    return np.concatenate([aim, aim[:, extra]], axis=1), column
 
 
 def _continuation(aims: Aspirations, i: int, round_: int) -> float:
