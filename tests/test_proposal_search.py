@@ -73,11 +73,13 @@ CASES = {
     "twelve organisations": lambda: scenario_from_dict(_area(12), "twelve"),
 }
 # The searches: as shipped; the round's shared counts from 1 party on (with most trust named, every row
-# compared); every row compared up to 12 parties; the search over only the plans it reaches (gathered).
+# compared); every row compared up to 12 parties; with most trust named, counts bounded first from 12
+# parties on; the search over only the plans it reaches (gathered).
 SEARCHES = {
     "as shipped": {},
     "shared counts": {"WHOLE_SPACE_BELOW": 0},
     "rows compared to 12": {"WHOLE_SPACE_BELOW": 13},
+    "bounded counts": {"BOUNDED_FROM": 12},
     "reached plans": {"rows": lambda ev: None},
 }
 

@@ -100,6 +100,11 @@ def _best_for_organisation(
         usual, named = named_parties(ev, trust_row, proposer)
         if not dense(named, n):
             shared = (expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS, named)
+        elif n >= whole_space.BOUNDED_FROM:
+            at = whole_space.bounded_finalists(ev, proposer, believed, aims[proposer], continuation,
+                                               _trust_bounds(ev, aims_now, trust_row, trust_effect))
+            if at is not None:
+                return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
     at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, shared)
     if at is not None:
         return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
@@ -109,9 +114,7 @@ def _best_for_organisation(
     candidates, own = proposer_plans(ev, proposer)
     bounds = None
     if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's
-        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
-        edges = [expected_thresholds(ev, aims_now, np.full(n, t), trust_effect) - EPS for t in trust_range]
-        bounds = (np.minimum(*edges), np.maximum(*edges))
+        bounds = _trust_bounds(ev, aims_now, trust_row, trust_effect)
     accepting = Acceptance(ev, proposer, believed - EPS, usual_floors, named, bounds)
 
     def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
@@ -143,6 +146,16 @@ def _best_for_organisation(
     best_own = own[at][top].max()
     top &= own[at] >= best_own - 1e-9
     return best(at[top])
+
+
+def _trust_bounds(ev: Evaluation, aims: np.ndarray, trust_row: np.ndarray, trust_effect: float,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's threshold (less EPS) at the most lenient and at the strictest trust any party has in the
+    proposer: thresholds are monotone in trust, so these bound every party's (the same for every proposer
+    of a round when trust lies between 0 and 1)."""
+    trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+    edges = [expected_thresholds(ev, aims, np.full(len(aims), t), trust_effect) - EPS for t in trust_range]
+    return np.minimum(*edges), np.maximum(*edges)
 
 
 def _slack(ev: Evaluation, proposer: int, believed: np.ndarray, plans: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from negotiation.domain.evaluation import EPS, Evaluation
 from negotiation.protocol.acceptance import accepted_utility, usual_counts
 
 WHOLE_SPACE_BELOW = 12  # parties: from here on the round's shared counts cost less than comparing every row
+BOUNDED_FROM = 40  # parties, most pairs' trust named: from here on bounding the counts first costs less
 SIGNABLE = -sys.float_info.max  # a threshold every plan the party could sign clears (−∞ marks the others)
 
 
@@ -115,3 +116,40 @@ def _others_accepting(ev: Evaluation, acceptance: np.ndarray, proposer: int, flo
         counts -= acceptance[j] >= usual_floors[j]
         counts += acceptance[j] >= floors[j]
     return counts
+
+
+def bounded_finalists(ev: Evaluation, proposer: int, believed: np.ndarray, aim: float, continuation: float,
+                      bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+    """:func:`finalists` at a larger table where most pairs' trust is named (no usual count to correct).
+
+    Thresholds are monotone in trust, so the round's counts at the most lenient and the strictest trust
+    (``bounds``: those thresholds less EPS, shared by every proposer of the round) bound each plan's count;
+    every party's row is compared only on the plans the bounds leave open: those that might pass, and those
+    the proposer holds out with that might have the most acceptances.
+    """
+    found = rows(ev)
+    if found is None or found.top[proposer] == -np.inf:
+        return None
+    acceptance = found.acceptance
+    own = acceptance[proposer]
+    floors = believed - EPS
+    floors[proposer] = SIGNABLE  # the proposer's own row marks the plans it may put (counted as 1 on them)
+    lenient, strict = bounds
+    mine = own >= SIGNABLE
+    most = usual_counts(ev, lenient) - (own >= lenient[proposer])  # the other parties who might accept
+    maybe = ((most == len(floors) - 1) & mine).nonzero()[0]
+    if len(maybe):
+        passes = maybe[np.logical_and.reduce(acceptance[:, maybe] >= floors[:, None], axis=0)]
+        if len(passes):
+            best = own[passes].max()
+            if best >= continuation - EPS:
+                return passes[own[passes] >= best - 1e-9]
+    hold = mine & (own >= aim - EPS)
+    if not hold.any():  # none worth its aim: its best plans
+        hold = own >= found.top[proposer] - 1e-9
+    least = usual_counts(ev, strict) - (own >= strict[proposer])  # the other parties sure to accept
+    open_ = (hold & (most >= least[hold].max())).nonzero()[0]  # below that bound a plan cannot have the most
+    counts = np.add.reduce(acceptance[:, open_] >= floors[:, None], axis=0, dtype=np.int16)
+    top = open_[counts == counts.max()]
+    best_own = own[top].max()
+    return top[own[top] >= best_own - 1e-9]
