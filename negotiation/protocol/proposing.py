@@ -102,7 +102,7 @@ def _best_for_organisation(
             shared = (expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS, named)
         elif n >= whole_space.BOUNDED_FROM:
             at = whole_space.bounded_finalists(ev, proposer, believed, aims[proposer], continuation,
-                                               _trust_bounds(ev, aims_now, trust_row, trust_effect))
+                                               _trust_bounds(ev, aims_now, trust_row, trust_effect, proposer))
             if at is not None:
                 return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
     at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, shared)
@@ -149,11 +149,16 @@ def _best_for_organisation(
 
 
 def _trust_bounds(ev: Evaluation, aims: np.ndarray, trust_row: np.ndarray, trust_effect: float,
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Each party's threshold (less EPS) at the most lenient and at the strictest trust any party has in the
-    proposer: thresholds are monotone in trust, so these bound every party's (the same for every proposer
-    of a round when trust lies between 0 and 1)."""
-    trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+                  proposer: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's threshold (less EPS) at the most lenient and at the strictest trust: thresholds are
+    monotone in trust, so these bound every party's. The trust range is 0 to 1 (or wider), or with
+    ``proposer`` the other parties' range widened to tenths, tighter and still the same for most proposers
+    of a round (so are the counts at these thresholds, which the round shares)."""
+    if proposer is None:
+        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+    else:
+        others = np.delete(trust_row, proposer)
+        trust_range = (float(np.floor(others.min() * 10 - 1e-6)) / 10, float(np.ceil(others.max() * 10 + 1e-6)) / 10)
     edges = [expected_thresholds(ev, aims, np.full(len(aims), t), trust_effect) - EPS for t in trust_range]
     return np.minimum(*edges), np.maximum(*edges)
 
