@@ -24,6 +24,7 @@ et al., 2003). Ties are broken by the model's seeded RNG.
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -157,8 +158,9 @@ def _trust_bounds(ev: Evaluation, aims: np.ndarray, trust_row: np.ndarray, trust
     if proposer is None:
         trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
     else:
-        others = np.delete(trust_row, proposer)
-        trust_range = (float(np.floor(others.min() * 10 - 1e-6)) / 10, float(np.ceil(others.max() * 10 + 1e-6)) / 10)
+        others = trust_row.tolist()
+        del others[proposer]
+        trust_range = (math.floor(min(others) * 10 - 1e-6) / 10, math.ceil(max(others) * 10 + 1e-6) / 10)
     edges = [expected_thresholds(ev, aims, np.full(len(aims), t), trust_effect) - EPS for t in trust_range]
     return np.minimum(*edges), np.maximum(*edges)
 
