@@ -3,7 +3,9 @@
 :class:`~negotiation.model.NegotiationModel` is the Mesa model a user steps,
 inspects and draws; a sweep needs thousands of runs of the same scenario that
 differ only in their seed. Here every seed of a scenario advances one round at
-a time as rows of arrays: aspirations, thresholds and answers are numpy
+a time. When every run holds the same aims (no tit-for-tat at the table) the
+round's work is done per proposer, not per run (:mod:`negotiation.engine.alike`).
+Otherwise the runs are rows of arrays: aspirations, thresholds and answers are numpy
 operations over (runs × organisations); each proposer's best plans for a
 round are computed once for every run in the same position (the memo the model
 itself uses), and only the tie between equally good plans is drawn per run, from
