@@ -1,8 +1,9 @@
 """The proposal search reads shared acceptance counts and prefixes of each proposer's plans (issue 11's
-scaling); it must choose exactly the plans the direct search chose: every candidate plan checked against
-every other party's threshold. The direct search is kept here, as the specification, and both are asked the
-same questions: shipped scenarios and larger areas, aims anywhere between no deal and ideal, trust as the
-scenario has it, named for a few pairs or for most of them."""
+scaling), or at a table of a few parties compares the whole plan space at once (``protocol.whole_space``);
+either way it must choose exactly the plans the direct search chose: every candidate plan checked against
+every other party's threshold. The direct search is kept here, as the specification, and both searches are
+asked the same questions: shipped scenarios and larger areas, aims anywhere between no deal and ideal, trust
+as the scenario has it, named for a few pairs or for most of them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from negotiation import load_scenario
 from negotiation.domain.evaluation import EPS, evaluate
 from negotiation.network import relationships
+from negotiation.protocol import whole_space
 from negotiation.protocol.proposing import _best_for_organisation, expected_thresholds
 from negotiation.scenario import scenario_from_dict
 
@@ -66,14 +68,29 @@ CASES = {
     "oxfordshire": lambda: load_scenario(OXFORDSHIRE),
     "northamptonshire": lambda: load_scenario(NORTHAMPTONSHIRE),
     "baseline": lambda: load_scenario(BASELINE),
+    "eight organisations": lambda: scenario_from_dict(_area(8), "eight"),  # 7 others: slack summed term by term
+    "ten organisations": lambda: scenario_from_dict(_area(10), "ten"),  # 9 others: the column-wise slack
     "twelve organisations": lambda: scenario_from_dict(_area(12), "twelve"),
+}
+# The searches: as shipped; the round's shared counts from 1 party on (with most trust named, every row
+# compared); every row compared up to 12 parties; with most trust named, counts bounded first from 12
+# parties on; the search over only the plans it reaches (gathered).
+SEARCHES = {
+    "as shipped": {},
+    "shared counts": {"WHOLE_SPACE_BELOW": 0},
+    "rows compared to 12": {"WHOLE_SPACE_BELOW": 13},
+    "bounded counts": {"BOUNDED_FROM": 12},
+    "reached plans": {"rows": lambda ev: None},
 }
 
 
+@pytest.mark.parametrize("search", list(SEARCHES))
 @pytest.mark.parametrize("case", list(CASES))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_the_search_chooses_the_plans_the_direct_search_chooses(case, data):
+def test_the_search_chooses_the_plans_the_direct_search_chooses(case, search, data, monkeypatch):
+    for name, value in SEARCHES[search].items():
+        monkeypatch.setattr(whole_space, name, value)
     scenario = CASES[case]()
     ev = evaluate(scenario)
     _, trust = relationships(scenario)

@@ -10,6 +10,7 @@ call, and for scenarios hypothesis draws.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,115 @@ def test_hypothesis_scenarios_are_valued_as_alone(draws):
         raw["rules"]["minimum_fund"] = d["minimum_fund"]
         scenarios.append(scenario_from_dict(raw, "drawn"))
     _assert_identical(scenarios)
+
+
+def _batch(**rules_and_activity) -> list:
+    """Minimal scenarios whose rules or activity figures take each listed value in turn (the rest shared)."""
+    out = []
+    n = max(len(v) for v in rules_and_activity.values())
+    for i in range(n):
+        raw = minimal_raw()
+        for name, values in rules_and_activity.items():
+            group = "activity" if name in raw["activity"] else "rules"
+            raw[group][name] = values[i % len(values)]
+        out.append(scenario_from_dict(raw, "batch"))
+    return out
+
+
+def test_a_rule_that_varies_beside_organisation_figures_that_do_not():
+    """The stack keeps figures every scenario shares once (a scalar, or one vector over organisations) and gathers
+    the rest per plan: a per-plan share times a shared cost must still be each scenario's own product."""
+    _assert_identical(_batch(unapproved_cost_share=[0.2, 0.5, 0.9], mret_rate=[0.3]))
+    _assert_identical(_batch(mret_rate=[0.3, 0.5], tariff=[2000, 2600, 3100]))
+
+
+def test_settings_whose_schemes_cannot_move_refine_beside_those_that_can():
+    """No scheme effect (the scheme level cannot move: another move template) and some, in one batch."""
+    scenarios = _batch(reduction_per_scheme=[0.0, 0.004, 0.0, 0.008])
+    assert len({shape(s) for s in scenarios}) == 1
+    _assert_identical(scenarios)
+
+
+def test_the_stack_tells_minus_zero_from_zero():
+    from negotiation.domain.stack import _same_everywhere
+
+    assert _same_everywhere(np.array([1.5, 1.5, 1.5]), 0)
+    assert not _same_everywhere(np.array([0.0, -0.0]), 0)
+    assert not _same_everywhere(np.array([[1.0, 1.0], [2.0, 2.5]]), 1)
+    assert _same_everywhere(np.array([[True, True], [False, False]]), 1)
+
+
+def _pools(rng, n_settings, orgs=3):
+    """Random pools: integer-valued utilities (ties), zones or none, approvable or not, and a few -0.0."""
+    sizes = rng.integers(1, 40, n_settings)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    n = int(starts[-1])
+    u = rng.integers(-3, 4, (orgs, n)).astype(float)
+    u[rng.random((orgs, n)) < 0.05] = -0.0
+    reservation = -rng.integers(0, 3, (orgs, n_settings)).astype(float)
+    ok = rng.random((orgs, n)) < rng.choice([0.3, 0.8, 1.0], n_settings)[np.repeat(np.arange(n_settings), sizes)]
+    duty_gap = rng.normal(0.0, 2.0, (orgs, n))
+    approvable = rng.random(n) < rng.choice([0.0, 0.2, 0.9], n_settings)[np.repeat(np.arange(n_settings), sizes)]
+    may_breach = rng.random((orgs, n_settings)) < 0.3
+    return u, ok, duty_gap, approvable, reservation, may_breach, starts
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
+@settings(max_examples=60, deadline=None)
+def test_seeds_of_many_settings_are_each_settings_own(seed, n_settings):
+    """``seeds_many`` picks, for every setting, the plans ``refine.seeds`` picks from that setting's pool alone."""
+    from negotiation.domain.refine import seeds
+    from negotiation.domain.seeds_many import seeds_many
+
+    u, ok, duty_gap, approvable, reservation, may_breach, starts = _pools(np.random.default_rng(seed), n_settings)
+    together = seeds_many(u, ok, duty_gap, approvable, reservation, may_breach, starts)
+    for k in range(n_settings):
+        a, b = starts[k], starts[k + 1]
+        alone = seeds({"utility": u[:, a:b], "acceptable": ok[:, a:b], "duty_gap": duty_gap[:, a:b],
+                       "approvable": approvable[a:b], "reservation": reservation[:, k], "may_breach": may_breach[:, k]})
+        assert together[k] == [j + a for j in alone]
+
+
+def _rows_by_pass(rng, n_passes=5, owners=4, width=3):
+    """Passes of rows per owner, distinct within a pass, drawn from a small set (repeats across passes), with
+    0.0 and -0.0 both present (the same value, different bytes)."""
+    values = np.array([0.0, -0.0, 0.5, 1.0, 2.25])
+    for _ in range(n_passes):
+        x = values[rng.integers(0, len(values), (60, width))]
+        owner = np.sort(rng.integers(0, owners, 60))
+        keys = {(int(o), r.tobytes()) for o, r in zip(owner, x)}
+        first = [i for i, key in enumerate((int(o), r.tobytes()) for o, r in zip(owner, x))
+                 if key in keys and not keys.discard(key)]  # each distinct (owner, bytes) once
+        yield x[first], owner[first]
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["hashes", "every-hash-the-same"])
+def test_seen_rows_answers_as_a_set_of_each_owners_row_bytes(monkeypatch, collide):
+    """The batch's seen-rows test gives the Python set's answer, even when every row hashes alike."""
+    from negotiation.domain import seen_rows
+
+    if collide:
+        monkeypatch.setattr(seen_rows, "row_hashes", lambda words, owner: np.zeros(len(owner), dtype=np.uint64))
+    table = seen_rows.SeenRows(3)
+    seen: set = set()
+    for x, owner in _rows_by_pass(np.random.default_rng(7)):
+        keys = [(int(o), r.tobytes()) for o, r in zip(owner, x)]
+        expected = np.array([key not in seen for key in keys])
+        seen.update(keys)
+        assert (table.fresh(x, owner) == expected).all()
+    assert table.size == len(seen)
+
+
+def test_care_levels_of_many_grids_are_each_grids_own():
+    """``levels_many`` gives ``_levels`` of each row, bit for bit, including rows with -0.0 or NaN (left to it)."""
+    from negotiation.domain.plan import _levels, levels_many
+
+    rng = np.random.default_rng(3)
+    tops = np.concatenate([rng.uniform(1.0, 30.0, 40), [1.0, 1.0, 2.5]])
+    extras = np.round(rng.uniform(0.0, 20.0, (43, 2)), rng.integers(0, 3))
+    extras[:5] = tops[:5, None] / 6 * np.array([1.0, 2.0])  # on the linspace: duplicates to drop
+    extras[40] = (-0.0, 0.0)
+    extras[41] = (np.nan, 0.25)
+    extras[42] = (0.0, 2.5)
+    for got, top, extra in zip(levels_many(tops, 7, extras), tops, extras):
+        assert _bits(got) == _bits(_levels(top, 7, tuple(extra)))

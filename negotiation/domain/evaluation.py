@@ -224,7 +224,8 @@ def _value_piece(s: Scenario, space: PlanSpace) -> dict[str, np.ndarray]:
     failed = np.column_stack(checks)
     intervention = f["intervention"]
     # No deal costs the full intervention; a signed plan that fails assurance a share of it.
-    utility = np.subtract(money, np.multiply(_col(intervention * rules.unapproved_cost_share), ~approvable, out=term))
+    # (The share times each organisation's cost: the same products whether either is one figure or one per plan.)
+    utility = np.subtract(money, np.multiply(_col(intervention) * rules.unapproved_cost_share, ~approvable, out=term))
     reservation = -intervention
 
     headroom, need = f["headroom"], f["need"]

@@ -276,6 +276,27 @@ def _levels(top: float, n: int, extra=()) -> np.ndarray:
     return np.unique(np.round(values, 4))
 
 
+def care_levels(s: Scenario) -> tuple[float, float, float]:
+    """What the grid's social-care levels are made from: the top level, the councils' need and the minimum (£m)."""
+    asc_need = sum(o.asc_need for o in s.organisations.values())
+    asc_min = required_asc_protection(s)
+    return max(1.25 * asc_need, 1.5 * asc_min, 1.0), asc_need, asc_min
+
+
+def levels_many(tops: np.ndarray, n: int, extras: np.ndarray) -> list[np.ndarray]:
+    """``_levels(tops[i], n, extras[i])`` for every ``i`` (a batch of scenarios' grids, ``refine_many``) in a few
+    array operations: the same numbers rounded the same way, each row's distinct values in order (a row holding a
+    NaN or a −0.0, where which of equal values survives could differ, is left to ``_levels``)."""
+    values = np.concatenate([np.linspace(0.0, np.maximum(tops, 0.0), n, axis=1), extras], axis=1)
+    rounded = np.round(values, 4)
+    ordered = np.sort(rounded, axis=1)
+    fresh = np.ones(ordered.shape, dtype=bool)
+    fresh[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    plain = ~(np.isnan(rounded) | ((rounded == 0) & np.signbit(rounded))).any(axis=1)
+    return [row[keep] if ok else _levels(top, n, extra) for row, keep, ok, top, extra in
+            zip(ordered, fresh, plain.tolist(), tops.tolist(), extras)]
+
+
 def cartesian(*axes) -> np.ndarray:
     """Every combination of the axes' values, one per row, the last axis varying fastest (index arithmetic).
 
@@ -318,44 +339,33 @@ def coarse_parameters(s: Scenario, lay: Layout | None = None) -> np.ndarray:
     return coarse_grid(s, lay)[0]
 
 
-def coarse_grid(s: Scenario, lay: Layout | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def coarse_grid(s: Scenario, lay: Layout | None = None, middle: dict | None = None,
+                a_levels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`coarse_parameters` and, when it is known on the way, each row's acute support (£m), else None.
 
     The grid is (social-care levels) × (scheme, target, risk, share and top-up rows) × (payers' splits), and
     the acute support depends on the scheme alone, so it is worked out once per middle row, not per plan
     (the same operations on the same numbers: the same figures, bit for bit).
+
+    ``middle``: a dict a caller building many grids keeps (``refine_many``): scenarios whose scheme levels,
+    met targets, target range and trusts agree (a sweep over budgets or needs) share their middle rows.
+    ``a_levels``: the social-care levels, when that caller made them for all its scenarios (``levels_many``).
     """
     lay = lay or layout(s)
     nat = s.rules.national_admissions_target
-    asc_need = sum(o.asc_need for o in s.organisations.values())
-    asc_min = required_asc_protection(s)
-    a_top = max(1.25 * asc_need, 1.5 * asc_min, 1.0)
-    a_levels = _levels(a_top, 7, (asc_need, asc_min))
+    if a_levels is None:
+        a_top, asc_need, asc_min = care_levels(s)
+        a_levels = _levels(a_top, 7, (asc_need, asc_min))
     s_levels = _levels(scheme_ceiling(s), 4) if lay.has_community else np.array([0.0])
     low, high = target_range(s)
-    thetas = (1.0, 0.75, 0.5)
     ccg_splits, council_splits = group_splits(s, lay.ccgs), group_splits(s, lay.councils)
-    lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
-    blocks = []
-    for sch in s_levels:
-        met = float(np.clip(met_target(s, sch), low, high))
-        taus = np.array(sorted({met, nat, high, float(np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP)}))
-        # Every half-point target from the one met to the top of the range, in one cross-section of the
-        # other parameters (the CCGs pay three quarters of the new money, risk shared equally).
-        between = lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]
-        between = between[(np.abs(between[:, None] - taus[None, :]) >= 1e-9).all(axis=1)]
-        cross = cartesian(between, (0.0, 1.0))
-        blocks.append(np.column_stack([np.full(len(cross), sch), np.zeros(len(cross)), cross[:, 0],
-                                       np.full(len(cross), 0.5), np.zeros(len(cross)), np.full(len(cross), 0.75),
-                                       cross[:, 1]]))
-        kappas = (0.0, 0.5, 1.0) if (lay.has_acute and sch > 0) else (0.0,)
-        for tau in taus[taus >= met]:
-            combos = _combinations(kappas, bool(tau > met + 1e-9), lay.has_acute, thetas)
-            block = np.empty((len(combos), 7))
-            block[:, 0], block[:, 2] = sch, tau
-            block[:, [1, 3, 4, 5, 6]] = combos
-            blocks.append(block)
-    base = np.concatenate(blocks)
+    mets = np.clip(met_target(s, s_levels), low, high)  # the target each scheme level meets
+    key = (s_levels.tobytes(), mets.tobytes(), nat, low, high, lay.has_acute)
+    base = middle.get(key) if middle is not None else None
+    if base is None:
+        base = _middle_rows(s_levels, mets, nat, low, high, lay.has_acute)
+        if middle is not None:
+            middle[key] = base
     n_a, n_b = len(a_levels), len(base)
     pair = cartesian(np.arange(len(ccg_splits)), np.arange(len(council_splits))).astype(int)
     splits = np.concatenate([ccg_splits[pair[:, 0]], council_splits[pair[:, 1]]], axis=1)
@@ -380,6 +390,35 @@ def coarse_grid(s: Scenario, lay: Layout | None = None) -> tuple[np.ndarray, np.
     x[:, :, SCH:len(PARAMETERS)] = base[ib][:, None, :]
     x[:, :, len(PARAMETERS):] = splits[None, :, :]
     return x.reshape(-1, lay.width), np.repeat(k_base[ib], n_s)
+
+
+def _middle_rows(s_levels: np.ndarray, mets: np.ndarray, nat: float, low: float, high: float,
+                 has_acute: bool) -> np.ndarray:
+    """The grid's (scheme, acute support, target, CCG risk, trust risk, CCGs' share, top-up) rows: for each scheme
+    level, every target from the one it meets (``mets``) up, with the risk, share and top-up combinations."""
+    thetas = (1.0, 0.75, 0.5)
+    lattice = np.round(np.arange(low, high + TARGET_STEP / 2, TARGET_STEP) / TARGET_STEP) * TARGET_STEP
+    blocks = []
+    for sch, met in zip(s_levels, mets.tolist()):
+        taus = np.array(sorted({met, nat, high, float(np.round((met + nat) / 2 / TARGET_STEP) * TARGET_STEP)}))
+        # Every half-point target from the one met to the top of the range, in one cross-section of the
+        # other parameters (the CCGs pay three quarters of the new money, risk shared equally).
+        between = lattice[(lattice > met + 1e-9) & (lattice < high - 1e-9)]
+        between = between[(np.abs(between[:, None] - taus[None, :]) >= 1e-9).all(axis=1)]
+        cross = cartesian(between, (0.0, 1.0))
+        blocks.append(np.column_stack([np.full(len(cross), sch), np.zeros(len(cross)), cross[:, 0],
+                                       np.full(len(cross), 0.5), np.zeros(len(cross)), np.full(len(cross), 0.75),
+                                       cross[:, 1]]))
+        kappas = (0.0, 0.5, 1.0) if (has_acute and sch > 0) else (0.0,)
+        for tau in taus[taus >= met]:
+            combos = _combinations(kappas, bool(tau > met + 1e-9), has_acute, thetas)
+            block = np.empty((len(combos), 7))
+            block[:, 0], block[:, 2] = sch, tau
+            block[:, [1, 3, 4, 5, 6]] = combos
+            blocks.append(block)
+    base = np.concatenate(blocks)
+    base.setflags(write=False)  # shared by the grids of scenarios that agree (see coarse_grid)
+    return base
 
 
 def _combinations(kappas, at_risk: bool, has_acute: bool, thetas) -> np.ndarray:

@@ -4,16 +4,21 @@ An assessment or a sweep values thousands of scenarios of one shape (the same
 organisations, kinds and rule set) that differ only in their figures. Each
 scenario's refinement (:mod:`negotiation.domain.refine`) is seven small passes
 of a few hundred plans, so one scenario at a time its cost is numpy's per-call
-overhead, not arithmetic. Here the passes of a batch of scenarios advance
-together: each pass's candidate plans of every scenario are made canonical,
-sorted, built and valued in one set of array operations, each plan reading its
-own scenario's figures (:class:`Stack`: one column per plan instead of one
-scalar per scenario). What depends on a scenario's own history (its seeds, the
-plans it has seen, its random directions) stays per scenario.
+overhead, not arithmetic. Here a batch of scenarios advances together: their
+coarse grids are built (sharing the grid's middle rows where they agree) and
+valued in one pass, and in each refinement pass the seed choice
+(:mod:`~negotiation.domain.seeds_many`), the moves, the canonical form, the
+de-duplication, the test for plans already met (:mod:`~negotiation.domain.seen_rows`)
+and the valuation are each one set of array operations over every scenario's
+plans, each plan reading its own scenario's figures (:class:`Stack`: one column
+per plan instead of one scalar per scenario). What a scenario's history decides
+(its seeds, the plans it has met, how many of its generator's draws it has used)
+is kept per scenario, in arrays indexed by scenario.
 
 Every figure is computed by the same operations on the same numbers as
 :func:`negotiation.domain.refine.refined_space`, so the plan spaces and their
-values are identical bit for bit (``tests/test_refine_many.py``).
+values are identical bit for bit (``tests/test_refine_many.py``). The
+one-at-a-time path (what a Mesa model's run uses) is left as it was.
 """
 
 from __future__ import annotations
@@ -36,10 +41,12 @@ from negotiation.domain.plan import (
     TOP,
     A,
     PlanSpace,
+    care_levels,
     check_size,
     coarse_grid,
     concat,
     layout,
+    levels_many,
     space_from_parameters,
 )
 from negotiation.domain.refine import (
@@ -48,17 +55,15 @@ from negotiation.domain.refine import (
     RANDOM_MOVES,
     SHRINK,
     _bounds,
-    _seed_figures,
-    _take,
     canonical,
     move_template,
-    seeds,
 )
+from negotiation.domain.seeds_many import seeds_many
+from negotiation.domain.seen_rows import SeenRows
 from negotiation.domain.stack import Stack
 from negotiation.scenario import Scenario
 
 BATCH = 16  # scenarios refined together: their evaluations are held at once (~2.5 MB each for 6 organisations)
-
 
 
 def shape(s: Scenario) -> tuple | None:
@@ -95,117 +100,231 @@ def refined_spaces(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str,
     return out
 
 
-class _Setting:
-    """One scenario's state through the passes (what :func:`refined_space` keeps in local variables)."""
+class _Pool:
+    """The plans each live setting picks its next seeds among (its previous seeds and its newest plans), side by
+    side: setting ``settings[i]``'s plans are ``starts[i]:starts[i + 1]``. Only the figures seeds read are kept."""
 
-    def __init__(self, s: Scenario):
-        self.s = s
-        self.lay = lay = layout(s)
-        self.lo, self.hi = _bounds(s, lay)
-        x, acute_support = coarse_grid(s, lay)
-        check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
-        self.spaces = [space_from_parameters(s, x, lay, acute_support)]
-        self.parts = [evaluation.value_plans(s, self.spaces[0])]
-        self.may_breach = np.array([o.breach_duty for o in s.organisations.values()])
-        self.seen: set[bytes] = set()
-        steps = np.zeros(lay.width)
-        steps[A] = self.hi[A] / 12
-        steps[SCH] = self.hi[SCH] / 6
-        steps[[KAPPA, RHO, SIGMA]] = 0.25
-        steps[THETA] = 0.125
-        steps[len(PARAMETERS):] = 0.1
+    def __init__(self, x, u, ok, duty_gap, approvable, owner: np.ndarray):
+        self.x, self.u, self.ok, self.duty_gap, self.approvable = x, u, ok, duty_gap, approvable
+        self.owner = owner  # sorted
+        firsts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]])) if len(owner) else owner
+        self.settings = owner[firsts]
+        self.starts = np.append(firsts, len(owner))
+
+    def take(self, cols: np.ndarray) -> _Pool:
+        return _Pool(self.x[cols], self.u[:, cols], self.ok[:, cols], self.duty_gap[:, cols], self.approvable[cols],
+                     self.owner[cols])
+
+    def plus(self, x, values: dict[str, np.ndarray], owner: np.ndarray) -> _Pool:
+        """These plans and the new ones, each setting's together (its previous plans first, as ``concatenate``)."""
+        order = np.argsort(np.concatenate([self.owner, owner]), kind="stable")
+        return _Pool(np.concatenate([self.x, x])[order],
+                     np.concatenate([self.u, values["utility"]], axis=1)[:, order],
+                     np.concatenate([self.ok, values["acceptable"]], axis=1)[:, order],
+                     np.concatenate([self.duty_gap, values["duty_gap"]], axis=1)[:, order],
+                     np.concatenate([self.approvable, values["approvable"]])[order],
+                     np.concatenate([self.owner, owner])[order])
+
+
+class _Batch:
+    """Scenarios of one shape refined together: :func:`refined_space`'s passes, each over the whole batch."""
+
+    def __init__(self, scenarios: list[Scenario]):
+        self.scenarios = scenarios
+        lays = [layout(s) for s in scenarios]
+        figures = [_figures(s) for s in scenarios]
+        self.width = width = lays[0].width
+        grids: list = []
+        middle: dict = {}  # middle rows of the grid, shared by scenarios whose schemes and targets agree
+        care = np.array([care_levels(s) for s in scenarios])  # (top, need, minimum) of each grid's care levels
+        for s, lay, a_levels in zip(scenarios, lays, levels_many(care[:, 0], 7, care[:, 1:])):
+            grids.append(coarse_grid(s, lay, middle, a_levels))
+            check_size(s, len(grids[-1][0]) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
+        self.stack = Stack(scenarios, lays, figures)
+        sizes = np.array([len(x) for x, _ in grids])
+        owner = np.repeat(np.arange(len(scenarios)), sizes)
+        x = np.concatenate([x for x, _ in grids])
+        support = None if any(k is None for _, k in grids) else np.concatenate([k for _, k in grids])
+        view: Any = self.stack.rows(owner)  # duck-types a Scenario (stack.StackRows)
+        self.coarse_space = space_from_parameters(view, x, view.layout, support)
+        self.coarse_values = _value_together(self.stack, owner, self.coarse_space)
+        self.coarse_starts = np.concatenate([[0], np.cumsum(sizes)])
+        self.reservation = [-f["intervention"] for f in figures]  # no deal: the full intervention, as value_plans
+        self.reservations = np.stack(self.reservation, axis=1)
+        self.may_breach = np.stack([f["may_breach"] for f in figures], axis=1)
+        bounds = [_bounds(s, lay) for s, lay in zip(scenarios, lays)]
+        self.lo, self.hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+        self.templates = [move_template(lay, lo, hi) for lay, (lo, hi) in zip(lays, bounds)]
+        steps = np.zeros((len(scenarios), width))
+        steps[:, A] = self.hi[:, A] / 12
+        steps[:, SCH] = self.hi[:, SCH] / 6
+        steps[:, [KAPPA, RHO, SIGMA]] = 0.25
+        steps[:, THETA] = 0.125
+        steps[:, len(PARAMETERS):] = 0.1
         self.steps = steps
-        self.rng = np.random.default_rng(0)
-        self.template = move_template(lay, self.lo, self.hi)
-        self.pool_x, self.pool_v = x, _seed_figures(self.parts[0])
-        self.done = False
+        self.zone_passes = np.zeros(len(scenarios), dtype=int)  # passes with random moves so far (each its draws)
+        self.seen = SeenRows(width)
+        self.pieces: list[tuple[PlanSpace, dict[str, np.ndarray], np.ndarray]] = []  # each pass's new plans
+        v = self.coarse_values
+        self.pool = _Pool(x, v["utility"], v["acceptable"], v["duty_gap"], v["approvable"], owner)
 
-    def candidates(self) -> np.ndarray | None:
-        """This pass's raw candidate rows (before :func:`canonical`), or None when it has no seeds left."""
-        picked = seeds({**self.pool_v, "may_breach": self.may_breach})
-        if not picked:
-            self.done = True
-            return None
-        self.base_x, self.base_v = self.pool_x[picked], _take(self.pool_v, np.array(picked))
-        signs, source = self.template
-        scale = np.concatenate([self.steps, [0.0, TARGET_STEP]])[source]
-        moves = np.where(source > -2, signs * scale, 0.0)
-        moved = (self.base_x[:, None, :] + moves[None, :, :]).reshape(-1, self.lay.width)
-        flipped = self.base_x.copy()
+    def refine(self) -> bool:
+        """One pass for every setting still refining: False when none is."""
+        pool = self.pool
+        if not len(pool.settings):
+            return False
+        picks = seeds_many(pool.u, pool.ok, pool.duty_gap, pool.approvable, self.reservations[:, pool.settings],
+                           self.may_breach[:, pool.settings], pool.starts)
+        live = [int(k) for k, p in zip(pool.settings, picks) if p]
+        if not live:
+            return False
+        base = pool.take(np.array([j for p in picks for j in p]))
+        raw, owner = self._candidates(base, np.array(live), np.array([len(p) for p in picks if p]))
+        view: Any = self.stack.rows(owner)
+        candidates = canonical(view, raw, view.layout, self.lo[owner], self.hi[owner])
+        candidates, owner = _unique_rows_by(candidates, owner)
+        fresh = self.seen.fresh(candidates, owner)
+        new, owner = candidates[fresh], owner[fresh]
+        if not len(new):
+            self.pool = base
+            return True
+        view = self.stack.rows(owner)
+        space = space_from_parameters(view, new, view.layout)
+        values = _value_piece(view, space)
+        self.pieces.append((space, values, owner))
+        self.pool = base.plus(new, values, owner)
+        return True
+
+    def _candidates(self, base: _Pool, live: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This pass's raw candidate rows (before :func:`canonical`) and their settings: each seed moved along
+        each parameter and pair, each seed with the top-up flipped, and random moves around the first seed when
+        the seeds hold a zone of agreement (each setting's rows in that order, as ``refine.neighbours``)."""
+        steps = self.steps[live]
+        local = np.repeat(np.arange(len(live)), counts)  # each seed's setting, as an index into ``live``
+        scale = np.concatenate([steps, np.zeros((len(live), 1)), np.full((len(live), 1), TARGET_STEP)], axis=1)
+        rows, owners = [], []
+        groups: dict[int, list[int]] = {}  # settings by move template (one, unless some cannot move a parameter)
+        for i, k in enumerate(live.tolist()):
+            groups.setdefault(id(self.templates[k]), []).append(i)
+        for members in groups.values():
+            signs, source = self.templates[live[members[0]]]
+            moves = np.where(source > -2, signs * scale[members][:, source], 0.0)  # (settings, moves, parameters)
+            mine: Any
+            if len(members) == len(live):
+                mine, at = slice(None), local
+            else:
+                where = np.full(len(live), -1)
+                where[members] = np.arange(len(members))
+                mine = np.flatnonzero(where[local] >= 0)
+                at = where[local[mine]]
+            moved = base.x[mine][:, None, :] + moves[at]
+            rows.append(moved.reshape(-1, self.width))
+            owners.append(np.repeat(base.owner[mine], moves.shape[1]))
+        flipped = base.x.copy()
         flipped[:, TOP] = 1.0 - flipped[:, TOP]
-        rows = [moved, flipped]
-        if self.base_v["acceptable"].all(axis=0).any():
-            directions = self.rng.standard_normal((RANDOM_MOVES, self.lay.width)) * self.steps
-            directions[:, TAU] = np.round(self.rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
-            rows.append(self.base_x[0] + directions)
-        self.steps = self.steps * SHRINK
-        return np.concatenate(rows)
+        rows.append(flipped)
+        owners.append(base.owner)
+        zone = np.bincount(local[base.ok.all(axis=0)], minlength=len(live)) > 0
+        if zone.any():  # a zone: search around its best Nash plan (each setting's first seed) in every direction
+            normal, rounded = _draws(self.width)
+            passes = self.zone_passes[live[zone]]
+            directions = normal[passes] * steps[zone][:, None, :]
+            directions[:, :, TAU] = np.round(rounded[passes]) * TARGET_STEP
+            first = np.searchsorted(local, np.flatnonzero(zone))
+            rows.append((base.x[first][:, None, :] + directions).reshape(-1, self.width))
+            owners.append(np.repeat(live[zone], RANDOM_MOVES))
+            self.zone_passes[live[zone]] += 1
+        self.steps[live] = steps * SHRINK
+        return np.concatenate(rows), np.concatenate(owners)
 
-    def fresh(self, candidates: np.ndarray) -> np.ndarray:
-        keys = list(candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist())
-        fresh = np.fromiter((k not in self.seen for k in keys), dtype=bool, count=len(keys))
-        self.seen.update(keys)  # type: ignore[arg-type]  # a void row's tolist() is bytes
-        return fresh
+    def results(self) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
+        """Each setting's plan space (the coarse grid, then each pass's new plans) and its values, in order."""
+        out = []
+        ends = [np.searchsorted(owner, np.arange(len(self.scenarios) + 1)) for _, _, owner in self.pieces]
+        for k, reservation in enumerate(self.reservation):
+            rows = slice(self.coarse_starts[k], self.coarse_starts[k + 1])
+            spaces, parts = [self.coarse_space.part(rows)], [_part(self.coarse_values, rows, reservation)]
+            for (space, values, _), end in zip(self.pieces, ends):
+                if end[k + 1] > end[k]:
+                    rows = slice(end[k], end[k + 1])
+                    spaces.append(space.part(rows))
+                    parts.append(_part(values, rows, reservation))
+            out.append((concat(spaces), join(parts)))
+        return out
+
+
+def _part(values: dict[str, np.ndarray], rows: slice, reservation: np.ndarray) -> dict[str, np.ndarray]:
+    """One setting's plans of values made for a batch (plans are the last axis; ``failed`` is (plans, checks)),
+    without ``approvable`` (the seed choice's; the evaluation reads ``failed``)."""
+    out = {key: (a[:, rows] if a.ndim == 2 and key != "failed" else a[rows]) for key, a in values.items()
+           if key != "approvable"}
+    out["reservation"] = reservation
+    return out
+
+
+_DRAWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _draws(width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The random directions of a setting's successive passes with a zone: the numbers ``refine.refined_space``'s
+    generator (seed 0) gives, drawn in the same order: (passes, moves, parameters) and (passes, moves)."""
+    found = _DRAWS.get(width)
+    if found is None:
+        rng = np.random.default_rng(0)
+        normal, rounded = np.empty((PASSES, RANDOM_MOVES, width)), np.empty((PASSES, RANDOM_MOVES))
+        for p in range(PASSES):
+            normal[p] = rng.standard_normal((RANDOM_MOVES, width))
+            rounded[p] = rng.standard_normal(RANDOM_MOVES)
+        normal.setflags(write=False)
+        rounded.setflags(write=False)
+        found = _DRAWS[width] = (normal, rounded)
+    return found
+
+
+def _value_together(stack: Stack, owner: np.ndarray, space: PlanSpace) -> dict[str, np.ndarray]:
+    """The values of plans of many settings, :data:`evaluation.PIECE` plans at a time into arrays allocated once
+    (as :func:`evaluation.value_plans`: temporaries stay in cache)."""
+    n = len(space)
+    if n == 0:
+        view: Any = stack.rows(owner)
+        return _value_piece(view, space)
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, n, evaluation.PIECE):
+        rows = slice(start, min(start + evaluation.PIECE, n))
+        view = stack.rows(owner[rows])  # duck-types a Scenario
+        for key, a in _value_piece(view, space.part(rows)).items():
+            if key == "reservation":
+                continue
+            plans_last = a.ndim == 2 and key != "failed"
+            if key not in out:
+                out[key] = np.empty((a.shape[0], n) if plans_last else (n, *a.shape[1:]), dtype=a.dtype)
+            if plans_last:
+                out[key][:, rows] = a
+            else:
+                out[key][rows] = a
+    return out
 
 
 def _refine_together(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
-    settings = [_Setting(s) for s in scenarios]
-    stack = Stack(scenarios, [st.lay for st in settings], [_figures(s) for s in scenarios])
-    lo = np.array([st.lo for st in settings])
-    hi = np.array([st.hi for st in settings])
+    batch = _Batch(scenarios)
     for _ in range(PASSES):
-        live = [k for k, st in enumerate(settings) if not st.done]
-        raw, owner = [], []
-        for k in live:
-            rows = settings[k].candidates()
-            if rows is not None:
-                raw.append(rows)
-                owner.append(np.full(len(rows), k))
-        if not raw:
+        if not batch.refine():
             break
-        sid = np.concatenate(owner)
-        x = np.concatenate(raw)
-        view: Any = stack.rows(sid)  # duck-types a Scenario (stack.StackRows)
-        candidates = canonical(view, x, view.layout, lo[sid], hi[sid])
-        candidates, sid = _unique_rows_by(candidates, sid)
-        bounds = np.searchsorted(sid, np.arange(len(settings) + 1))
-        new_rows, new_sid = [], []
-        for k in np.unique(sid).tolist():
-            st = settings[k]
-            mine = candidates[bounds[k]:bounds[k + 1]]
-            fresh = st.fresh(mine)
-            if not fresh.any():
-                st.pool_x, st.pool_v = st.base_x, st.base_v
-                st.new = None
-                continue
-            st.new = mine[fresh]
-            new_rows.append(st.new)
-            new_sid.append(np.full(len(st.new), k))
-        if not new_rows:
-            continue
-        sid = np.concatenate(new_sid)
-        view = stack.rows(sid)
-        space = space_from_parameters(view, np.concatenate(new_rows), view.layout)
-        values = _value_piece(view, space)
-        start = 0
-        for k in np.unique(sid).tolist():
-            st = settings[k]
-            piece = slice(start, start + len(st.new))
-            start = piece.stop
-            part = {key: (a[:, piece] if a.ndim == 2 and key != "failed" else a[piece])
-                    for key, a in values.items() if key != "reservation"}
-            part["reservation"] = st.parts[0]["reservation"]
-            st.spaces.append(space.part(piece))
-            st.parts.append(part)
-            st.pool_x, st.pool_v = np.concatenate([st.base_x, st.new]), join([st.base_v, _seed_figures(part)])
-    return [(concat(st.spaces), join(st.parts)) for st in settings]
+    return batch.results()
 
 
 def _unique_rows_by(x: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each owner's distinct rows in lexicographic order (``plan.unique_rows`` of each), owners in order."""
-    order = np.lexsort((*x.T[::-1], owner))
+    """Each owner's distinct rows in lexicographic order (``plan.unique_rows`` of each), owners in order.
+
+    A column whose values all compare equal orders nothing, so it is left out of the sort (rows often share
+    a payers' split or a share fixed by the room's shape).
+    """
+    varying = [col for col in x.T[::-1] if not (col == col[0]).all()]
+    order = np.lexsort((*varying, owner))
     ordered, who = x[order], owner[order]
     keep = np.ones(len(ordered), dtype=bool)
-    keep[1:] = (ordered[1:] != ordered[:-1]).any(axis=1) | (who[1:] != who[:-1])
+    step = keep[1:]
+    np.not_equal(who[1:], who[:-1], out=step)
+    for col in ordered.T:  # a row differs from the one before if any column does (``!=``, column by column)
+        step |= col[1:] != col[:-1]
     return np.ascontiguousarray(ordered[keep]), who[keep]
-

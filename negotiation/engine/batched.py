@@ -3,7 +3,9 @@
 :class:`~negotiation.model.NegotiationModel` is the Mesa model a user steps,
 inspects and draws; a sweep needs thousands of runs of the same scenario that
 differ only in their seed. Here every seed of a scenario advances one round at
-a time as rows of arrays: aspirations, thresholds and answers are numpy
+a time. When every run holds the same aims (no tit-for-tat at the table) the
+round's work is done per proposer, not per run (:mod:`negotiation.engine.alike`).
+Otherwise the runs are rows of arrays: aspirations, thresholds and answers are numpy
 operations over (runs × organisations); each proposer's best plans for a
 round are computed once for every run in the same position (the memo the model
 itself uses), and only the tie between equally good plans is drawn per run, from
@@ -19,33 +21,17 @@ the model: :func:`batchable` says whether a scenario can be batched.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation, evaluate
+from negotiation.engine.alike import negotiate_alike
 from negotiation.engine.aspirations import Aspirations, known
+from negotiation.engine.endings import Ending, deadlock, signed
 from negotiation.network import trust_of
-from negotiation.protocol.outcome import DEADLOCK, failed_conditions, verdict
 from negotiation.protocol.proposing import mediator_plans, organisation_plans
 from negotiation.scenario import Scenario
 from negotiation.strategies import make_strategy
-
-
-@dataclass(frozen=True)
-class Ending:
-    """How one run ended: what a sweep row is made from."""
-
-    seed: int
-    outcome: str
-    rounds: int
-    plan_index: int | None
-    blockers: tuple[str, ...]
-    failed_conditions: tuple[str, ...]
-
-    @property
-    def signed_off(self) -> bool:
-        return self.plan_index is not None
 
 
 def batchable(scenario: Scenario) -> bool:
@@ -78,9 +64,11 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     res_arr = np.array(reservation)
     may_breach = np.array([o.breach_duty for o in orgs])
     strategies = [make_strategy(o.strategy, o.beta) for o in orgs]
-    aims = Aspirations(strategies, ideal, reservation, deadline, r_count)
-
     orders = np.array([rotation(seed, n) for seed in seeds]).reshape(r_count, n)
+    aims = Aspirations(strategies, ideal, reservation, deadline, 1)
+    if aims.shared:  # every run holds the same aims: a round's work per proposer, not per run (engine.alike)
+        return negotiate_alike(ev, ids, seeds, orders, aims, trust, te, mediated, chair_trust, may_breach)
+    aims = Aspirations(strategies, ideal, reservation, deadline, r_count)
     ties = [random.Random(seed) for seed in seeds]
     demands = np.tile(ev.ideal.astype(float), (r_count, 1))  # what the chair believes each party wants
     active = np.ones(r_count, dtype=bool)
@@ -89,6 +77,7 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
     hard_window: list[np.ndarray] = []  # (runs, n) hard rejections of the last n rounds
     soft_window: list[np.ndarray] = []
     endings: list[Ending | None] = [None] * r_count
+    verdicts: dict = {}
     rows_all = np.arange(r_count)
 
     for round_ in range(1, deadline + 1):
@@ -118,11 +107,11 @@ def negotiate(scenario: Scenario, seeds: list[int], rounds: int | None = None,
         demands[:] = np.maximum(aim, res_arr)
         hard_window = (hard_window + [duty | no_deal])[-n:]
         soft_window = (soft_window + [rejected])[-n:]
-        signed = active & ~rejected.any(axis=1)
-        ending = active & (signed | (round_ >= deadline))
+        agreed = active & ~rejected.any(axis=1)
+        ending = active & (agreed | (round_ >= deadline))
         for k in rows_all[ending]:
-            endings[k] = _ending(ev, ids, seeds[k], round_, int(plan[k]) if signed[k] else None,
-                                 [w[k] for w in hard_window], [w[k] for w in soft_window])
+            endings[k] = _ending(ev, ids, seeds[k], round_, int(plan[k]) if agreed[k] else None,
+                                 [w[k] for w in hard_window], [w[k] for w in soft_window], verdicts)
         active &= ~ending
         if not active.any():
             break
@@ -176,11 +165,7 @@ def _draw(top: np.ndarray, members: list[int], plan: np.ndarray, ties: list[rand
         plan[k] = int(top[ties[k].randrange(len(top))])
 
 
-def _ending(ev, ids, seed, round_, plan, hard, soft) -> Ending:
-    """The verdict (as protocol.outcome.decide, without the sentences a sweep row does not keep)."""
+def _ending(ev, ids, seed, round_, plan, hard, soft, verdicts) -> Ending:
     if plan is not None:
-        failed = failed_conditions(ev, plan)
-        return Ending(seed, verdict(ev, failed), round_, plan, (), failed)
-    hard_any = np.logical_or.reduce(hard)
-    blocking = hard_any if hard_any.any() else np.logical_or.reduce(soft)
-    return Ending(seed, DEADLOCK, round_, None, tuple(ids[i] for i in np.flatnonzero(blocking)), ())
+        return signed(ev, seed, round_, plan, verdicts)
+    return deadlock(ids, seed, round_, np.logical_or.reduce(hard), np.logical_or.reduce(soft))

@@ -42,10 +42,15 @@ def _keep(ev: Evaluation, key, value, size: int) -> None:
 
 def accepted_utility(ev: Evaluation) -> np.ndarray:
     """(orgs, plans): each party's utility where it could sign the plan, −∞ where it could not (duty or no deal),
-    so "expected to accept at threshold t" is one comparison, ``≥ t``."""
+    so "expected to accept at threshold t" is one comparison, ``≥ t``.
+
+    Laid out party by party (row-major), whatever the evaluation's layout (it keeps its matrices plan by
+    plan): the searches compare and gather along a party's row, several times faster when it is contiguous.
+    """
     found = ev.memo.get("accepted_utility")
     if found is None:
-        found = np.where(ev.acceptable, ev.utility, -np.inf)
+        found = np.full(ev.utility.shape, -np.inf)
+        np.copyto(found, ev.utility, where=ev.acceptable)
         _keep(ev, "accepted_utility", found, found.nbytes)
     return found
 

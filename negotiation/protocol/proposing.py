@@ -24,11 +24,13 @@ et al., 2003). Ties are broken by the model's seeded RNG.
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 
 from negotiation.domain.evaluation import EPS, Evaluation
+from negotiation.protocol import whole_space
 from negotiation.protocol.acceptance import Acceptance, dense, named_parties, proposer_plans
 
 
@@ -85,20 +87,35 @@ def _best_for_organisation(
     ev: Evaluation, proposer: int, aims: tuple[float, ...], trust_row: np.ndarray, trust_effect: float,
     continuation: float,
 ) -> np.ndarray:
-    """The search itself. It counts acceptance only on the plans it needs: a deal is among those worth its
-    continuation value, else it holds out among those worth its aspiration; and the counts start from those
-    shared by every proposer of the round (``protocol.acceptance``)."""
+    """The search itself, over the whole plan space by masks (``protocol.whole_space``) when it can; else it
+    counts acceptance only on the plans it needs: a deal is among those worth its continuation value, else it
+    holds out among those worth its aspiration; and the counts start from those shared by every proposer of
+    the round (``protocol.acceptance``)."""
     n = len(ev.ideal)
-    candidates, own = proposer_plans(ev, proposer)
     aims_now = np.array(aims)
     believed = expected_thresholds(ev, aims_now, trust_row, trust_effect)
+    # Over the whole plan space (protocol.whole_space): every party's row compared at a small table or where
+    # most trust is named, else the round's counts at the usual trust, corrected for the few named.
+    shared = None
+    if n >= whole_space.WHOLE_SPACE_BELOW:
+        usual, named = named_parties(ev, trust_row, proposer)
+        if not dense(named, n):
+            shared = (expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS, named)
+        elif n >= whole_space.BOUNDED_FROM:
+            at = whole_space.bounded_finalists(ev, proposer, believed, aims[proposer], continuation,
+                                               _trust_bounds(ev, aims_now, trust_row, trust_effect, proposer))
+            if at is not None:
+                return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    at = whole_space.finalists(ev, proposer, believed, aims[proposer], continuation, shared)
+    if at is not None:
+        return at if len(at) == 1 else _best(_slack(ev, proposer, believed, at), at)
+    # A proposer who could sign no plan (or rows too large to keep): the search over the plans it reaches.
     usual, named = named_parties(ev, trust_row, proposer)
     usual_floors = expected_thresholds(ev, aims_now, np.full(n, usual), trust_effect) - EPS
+    candidates, own = proposer_plans(ev, proposer)
     bounds = None
     if n >= BOUND_FROM and dense(named, n):  # thresholds are monotone in trust: the extremes bound every party's
-        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
-        edges = [expected_thresholds(ev, aims_now, np.full(n, t), trust_effect) - EPS for t in trust_range]
-        bounds = (np.minimum(*edges), np.maximum(*edges))
+        bounds = _trust_bounds(ev, aims_now, trust_row, trust_effect)
     accepting = Acceptance(ev, proposer, believed - EPS, usual_floors, named, bounds)
 
     def best(at: np.ndarray) -> np.ndarray:  # of equally good plans (ascending positions), the safest
@@ -132,16 +149,49 @@ def _best_for_organisation(
     return best(at[top])
 
 
+def _trust_bounds(ev: Evaluation, aims: np.ndarray, trust_row: np.ndarray, trust_effect: float,
+                  proposer: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's threshold (less EPS) at the most lenient and at the strictest trust: thresholds are
+    monotone in trust, so these bound every party's. The trust range is 0 to 1 (or wider), or with
+    ``proposer`` the other parties' range widened to tenths, tighter and still the same for most proposers
+    of a round (so are the counts at these thresholds, which the round shares)."""
+    if proposer is None:
+        trust_range = (min(0.0, float(trust_row.min())), max(1.0, float(trust_row.max())))
+    else:
+        others = trust_row.tolist()
+        del others[proposer]
+        trust_range = (math.floor(min(others) * 10 - 1e-6) / 10, math.ceil(max(others) * 10 + 1e-6) / 10)
+    edges = [expected_thresholds(ev, aims, np.full(len(aims), t), trust_effect) - EPS for t in trust_range]
+    return np.minimum(*edges), np.maximum(*edges)
+
+
 def _slack(ev: Evaluation, proposer: int, believed: np.ndarray, plans: np.ndarray) -> np.ndarray:
     """How comfortably the other parties clear their thresholds on each plan (to break ties only).
 
-    The (others, plans) block is laid out in columns, as the search always laid it out, so each column's
-    sum adds the same numbers in the same order and the same plan wins a tie as before.
+    Each plan's terms are summed in one contiguous run, as the search always laid them out, so each sum
+    adds the same numbers in the same order and the same plan wins a tie as before. With fewer than 8 other
+    parties numpy adds such a run one term after another whichever way the block is laid out, so the block
+    is taken plan by plan (rows of the evaluation's column-major matrix: no transposing copy).
     """
-    others = np.arange(len(ev.ideal)) != proposer
+    others, scale = _others(ev, proposer)
+    if len(others) < 8:
+        block = ev.utility.T[plans][:, others]  # (plans, others)
+        terms = (block - believed[others]) / scale
+        np.maximum(terms, -1.0, out=terms)
+        return np.minimum(terms, 1.0, out=terms).sum(axis=1)
     sub_u = np.asfortranarray(ev.utility[:, plans][others])
     need = believed[others][:, None]
-    return np.clip((sub_u - need) / _scale(ev)[others][:, None], -1.0, 1.0).sum(axis=0)
+    return np.clip((sub_u - need) / scale[:, None], -1.0, 1.0).sum(axis=0)
+
+
+def _others(ev: Evaluation, proposer: int) -> tuple[np.ndarray, np.ndarray]:
+    """The other parties (ascending) and the scale of each one's stake (£m): memoised per proposer."""
+    key = ("others", proposer)
+    found = ev.memo.get(key)
+    if found is None:
+        others = np.flatnonzero(np.arange(len(ev.ideal)) != proposer)
+        found = ev.memo[key] = (others, _scale(ev)[others])
+    return found
 
 
 def propose_as_mediator(ev: Evaluation, demands: np.ndarray, rng: random.Random) -> int:
