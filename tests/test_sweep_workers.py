@@ -9,6 +9,7 @@ and no pipe or lock is left open behind it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -152,6 +153,7 @@ def test_started_workers_exit_when_the_sweep_is_killed(tmp_path):
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
     assert survivors == []
+    shutil.rmtree(out)  # killed mid-write on purpose; test_batch's resume test covers such folders
 
 
 def _parent(pid: int) -> int | None:
