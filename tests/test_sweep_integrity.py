@@ -545,5 +545,25 @@ def test_readme_documents_the_limits_and_the_out_convention():
 def test_big_sweeps_get_bigger_chunks_so_the_manifest_stays_small():
     from negotiation.batch.spec import MAX_PARTS, default_chunk_size
 
-    assert default_chunk_size(10_000) == 200 and default_chunk_size(1_000_000) == 200
-    assert math.ceil(10_000_000 / default_chunk_size(10_000_000)) <= MAX_PARTS
+    assert default_chunk_size(1_000_000, 20) == 640 and default_chunk_size(10_000, 20) == 640  # 32 settings, 16 parts
+    assert math.ceil(10_000_000 / default_chunk_size(10_000_000, 20)) <= MAX_PARTS
+    assert default_chunk_size(2_000, 20) == 200 and default_chunk_size(5_000, 20) == 320  # ~16 parts, >= 200 runs
+    assert default_chunk_size(5, 20) == 200 and default_chunk_size(7, 1) == 200  # a tiny sweep: one part
+    assert default_chunk_size(1_000, 300) == 300  # a setting with more seeds than 200 is still whole
+
+
+def test_chunks_hold_whole_settings():
+    from negotiation.batch.spec import default_chunk_size
+
+    for seeds in (1, 3, 7, 20, 50, 640, 1000):
+        for total in (seeds, 10 * seeds, 500 * seeds, 100_000 * seeds, 10_000_000 * seeds):
+            size = default_chunk_size(total, seeds)
+            assert size % seeds == 0 and size >= seeds
+
+
+def test_a_folder_written_with_another_chunk_size_resumes_with_it(tmp_path):
+    """A sweep folder from a version with another default part size still resumes (its parts are kept)."""
+    out = tmp_path / "s"
+    first = run_sweep(BASELINE, out, choose=MIXED, seeds=5, progress=False, chunk_size=3)
+    again = run_sweep(BASELINE, out, choose=MIXED, seeds=5, progress=False)
+    assert again.ran == 0 and again.already_done == first.total_runs

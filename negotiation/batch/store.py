@@ -69,6 +69,16 @@ def _schema_matches(table_schema: pa.Schema, schema: pa.Schema) -> bool:
     return [(f.name, f.type) for f in table_schema] == [(f.name, f.type) for f in schema]
 
 
+def saved_chunk_size(out: str | Path) -> int | None:
+    """The runs per part an existing sweep folder was written with (None: no readable sweep there)."""
+    try:
+        saved = json.loads((Path(out) / DEFINITION).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    size = saved.get("chunk_size") if isinstance(saved, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 1 else None
+
+
 class SweepStore:
     def __init__(self, out: str | Path):
         self.out = Path(out)

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from negotiation.batch.backends import BACKENDS, BackendError
 from negotiation.batch.spec import SweepSpec, build_spec, check_points
-from negotiation.batch.store import SweepStore
+from negotiation.batch.store import SweepStore, saved_chunk_size
 from negotiation.boards.rows import validate_raw
 from negotiation.errors import SweepError
 from negotiation.scenario import read_raw
@@ -89,7 +89,8 @@ def run_sweep(
 ) -> SweepSummary:
     """Run (or resume) a sweep into the folder ``out``. Rows do not depend on ``workers``, ``backend`` or resumes.
 
-    ``chunk_size`` (runs per part) defaults to 200, more for sweeps above a million runs.
+    ``chunk_size`` (runs per part) defaults to whole settings, ~16 parts, at most ~640 runs a part
+    (:func:`~negotiation.batch.spec.default_chunk_size`); resuming a folder keeps the size it was written with.
     Works from a plain script (no ``if __name__ == "__main__"`` guard needed). Progress and
     one-line notices (parts found damaged and run again) go to stderr, or to ``messages``.
     Raises :class:`SweepError` for bad input, and :class:`BackendError` (a ``SweepError``) when the
@@ -102,6 +103,8 @@ def run_sweep(
         raise SweepError(f"--backend must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if not isinstance(workers, int) or workers < 1:
         raise SweepError(f"--workers must be at least 1 (got {workers})")
+    if chunk_size is None:  # resuming a folder written with another default: keep its parts as they are
+        chunk_size = saved_chunk_size(out)
     spec = plan_sweep(scenario, vary, choose, seeds, samples, design, chunk_size, points, points_checked)
     store = SweepStore(out)
     store.open_for(spec)
