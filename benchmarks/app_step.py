@@ -87,12 +87,9 @@ def start_server(target: str):
                                "--production", "--no-open", "--log-level", "warning"], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=app_environment())
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
+    from room import wait_until_serving  # the same wait as the room benchmark's server
+
+    wait_until_serving(base)
     return server, base
 
 

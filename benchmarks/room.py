@@ -92,13 +92,18 @@ def start_server(timing: bool = True):
     server = subprocess.Popen([sys.executable, *launch, "app", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     base = f"http://127.0.0.1:{port}"
+    wait_until_serving(base)
+    return server, base, timing_file
+
+
+def wait_until_serving(base: str) -> None:
+    """Until the server answers its front page (up to ~90 s: a cold start on a loaded machine)."""
     for _ in range(300):
         try:
             urllib.request.urlopen(base + "/", timeout=2)
-            break
+            return
         except OSError:
             time.sleep(0.3)
-    return server, base, timing_file
 
 
 async def ws_seen_by_all(futures, t0: float, text: str, timeout: float = 60.0) -> list[float]:

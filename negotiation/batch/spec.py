@@ -45,8 +45,10 @@ def default_chunk_size(total_runs: int, seeds: int = 1) -> int:
     ``run_sweep`` reads it back).
     """
     seeds = max(1, seeds)
-    settings = max(1, min(CHUNK_SIZE // seeds, max(math.ceil(MIN_CHUNK / seeds), math.ceil(total_runs / seeds / PARTS_WANTED))))
-    return max(settings, math.ceil(total_runs / seeds / MAX_PARTS)) * seeds
+    settings = math.ceil(total_runs / seeds)
+    per_part = max(math.ceil(MIN_CHUNK / seeds), math.ceil(settings / PARTS_WANTED))  # ~16 parts, not tiny ones
+    per_part = min(max(1, CHUNK_SIZE // seeds), per_part)  # nor large ones
+    return max(per_part, math.ceil(settings / MAX_PARTS)) * seeds
 
 
 @dataclass(frozen=True)
