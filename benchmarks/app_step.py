@@ -132,6 +132,7 @@ async def page_steps(sessions: int, seconds: float, page: str = "app") -> dict:
                 await c.set_value(c.find_prefix("Deadline:", "SliderModel"), deadline_rounds)
                 await asyncio.wait_for(ready, 60)
         frames_before = [c.frames for c in clients]
+        received_before = [c.received for c in clients]
         cpu_before = cpu_seconds(server.pid)
         if os.environ.get("BENCH_SERVER_WRAPPER"):
             import signal
@@ -186,9 +187,10 @@ async def page_steps(sessions: int, seconds: float, page: str = "app") -> dict:
         wall = time.perf_counter() - t0
         cpu = cpu_seconds(server.pid) - cpu_before
         frames = sum(c.frames - f for c, f in zip(clients, frames_before, strict=True))
+        received = sum(c.received - r for c, r in zip(clients, received_before, strict=True))
         if spy is not None:
             spy.wait(timeout=60)
-        return {"steps": sum(counts), "wall": wall, "latency": step_latency, "frames": frames, "cpu": cpu}
+        return {"steps": sum(counts), "wall": wall, "latency": step_latency, "frames": frames, "received": received, "cpu": cpu}
     finally:
         for c in clients:
             await c.close()
@@ -202,7 +204,7 @@ def describe(name: str, r: dict, sessions: int, load: float) -> str:
             f"{os.cpu_count()} CPUs shared with the clients): {r['steps']} Steps, {rate:.0f} Steps/s in all; "
             f"click -> new round received p50 {statistics.median(lat) * 1e3:.1f} ms, "
             f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1e3:.1f} ms; {r['frames'] / max(r['steps'], 1):.1f} websocket "
-            f"frames and {r['cpu'] / max(r['steps'], 1) * 1e3:.2f} ms of server CPU (user + system, all threads) "
+            f"frames ({r['received'] / max(r['steps'], 1) / 1024:.1f} KB before compression) and {r['cpu'] / max(r['steps'], 1) * 1e3:.2f} ms of server CPU (user + system, all threads) "
             f"per Step, i.e. at most {r['steps'] / max(r['cpu'], 1e-9):.0f} Steps/s on one free CPU")
 
 

@@ -47,6 +47,7 @@ class SolaraClient:
         self._reader: asyncio.Task | None = None
         self.ready = asyncio.Event()
         self.frames = 0  # text frames received (widget states and updates)
+        self.received = 0  # their characters (as sent, before the websocket's compression)
 
     async def open(self, timeout: float = 120.0) -> None:
         url = self.base.replace("http://", "ws://") + f"/jupyter/api/kernels/{uuid.uuid4()}/channels?session_id={self.session}"
@@ -76,6 +77,7 @@ class SolaraClient:
                 continue  # binary frames carry buffers (none of the room's widgets use them)
             now = time.perf_counter()
             self.frames += 1
+            self.received += len(frame)
             msg = json.loads(frame)
             kind, content = msg.get("msg_type"), msg.get("content", {})
             data = content.get("data", {}) if isinstance(content, dict) else {}

@@ -127,10 +127,10 @@ def test_the_log_in_two_parts_reads_as_the_whole_log_and_its_older_part_changes_
         parts = run_board.log_parts(snap, memo)
         assert parts == run_board.log_parts(snap)  # the same as built afresh
         assert LOG_REGION + parts["log"] + parts["log_older"] + "</div>" == round_log_html(snap)
-        assert parts["log"].count("<b>Round ") < run_board.LOG_BLOCK
+        assert parts["log"].count("<b>Round ") < run_board.BLOCK
         older_changes += parts["log_older"] != previous
         previous = parts["log_older"]
-    assert model.round == 20 and older_changes == 20 // run_board.LOG_BLOCK
+    assert model.round == 20 and older_changes == 20 // run_board.BLOCK
 
 
 def test_line_chart_dots_are_one_path_per_series_at_the_polyline_points():
@@ -145,3 +145,23 @@ def test_line_chart_dots_are_one_path_per_series_at_the_polyline_points():
     assert len(polylines) == 2 and len(dots) == 1  # dashed aims have no dots
     assert dots[0] == "M" + "h0M".join(polylines[0].split()) + "h0"
     assert "<circle" not in chart
+
+
+def test_a_runs_views_drawn_step_by_step_are_the_views_drawn_afresh():
+    """The board keeps a run's log entries and network between Steps (``memo``); what it sends each round is
+    what a first drawing of the model would send, whether the rounds are stepped or played by a person."""
+    from viz import run_board
+
+    scenario = load_scenario(NORTHAMPTONSHIRE)
+    for human in ("", "nene_ccg"):
+        model = NegotiationModel(scenario, seed=2, rounds=12, human_players=[human] if human else [])
+        memo: dict = {}
+        assert run_board.views(model, memo) == run_board.views(model)
+        while not model.finished:
+            if human:
+                model.open_round()
+                model.close_round({human: model.round % 3 == 0})
+            else:
+                model.step()
+            assert run_board.views(model, memo) == run_board.views(model)
+        assert len(memo["log"]) == model.round

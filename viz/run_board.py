@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
 import ipyvue
 import traitlets
@@ -20,6 +21,8 @@ from negotiation.model import NegotiationModel
 
 from . import session, svg
 from .components import BANNER_COLOURS, LOG_REGION, round_entry_html
+
+CHARTS_JS = (Path(__file__).parent / "charts.js").read_text(encoding="utf-8")  # the charts, drawn by the page
 
 
 class RunControls(ipyvue.VueTemplate):
@@ -55,24 +58,29 @@ class RunBoard(ipyvue.VueTemplate):
     (``history.replaceState``: no reload, no new history entry, nothing sent back)."""
 
     banner = traitlets.Unicode("").tag(sync=True)
-    offers = traitlets.Unicode("").tag(sync=True)
-    fund = traitlets.Unicode("").tag(sync=True)
-    network = traitlets.Unicode("").tag(sync=True)
+    # The charts as numbers (viz/svg.py's chart_frame, chart_rows, network_data); the page draws them
+    # (viz/charts.js) for the window it is in. Closed rounds' rows never change: like the log, they travel in
+    # whole blocks (``rows_older``, resent once a block) and the newest few (``rows``, every Step).
+    frame = traitlets.Dict().tag(sync=True)  # the same for a whole run: sent once
+    rows = traitlets.List().tag(sync=True)
+    rows_older = traitlets.List().tag(sync=True)
+    start = traitlets.List().tag(sync=True)  # the aims before any round has closed (the chart's only points)
+    network = traitlets.Dict().tag(sync=True)  # the same for a whole run: sent once
+    stances = traitlets.List().tag(sync=True)  # each organisation's this round, in the network's order
     explain = traitlets.Unicode("").tag(sync=True)
-    log = traitlets.Unicode("").tag(sync=True)  # the newest rounds (fewer than LOG_BLOCK), newest first
+    log = traitlets.Unicode("").tag(sync=True)  # the newest rounds (fewer than BLOCK), newest first
     log_older = traitlets.Unicode("").tag(sync=True)  # the rounds before them, in whole blocks
     query = traitlets.Unicode(None, allow_none=True).tag(sync=True)  # None: leave the address alone
-    narrow = traitlets.Bool(False).tag(sync=True)  # set by the page: a phone-sized window (charts drawn for it)
     template = traitlets.Unicode("""
 <template>
   <div class="run-board">
     <div class="banner-block" v-html="banner"></div>
     <div class="run-grid">
-      <div class="offers-chart" v-html="offers"></div>
-      <div class="fund-chart" v-html="fund"></div>
+      <div class="offers-chart"><div class="chart-one" v-html="charts.offers"></div></div>
+      <div class="fund-chart"><div class="chart-one" v-html="charts.fund"></div></div>
     </div>
     <div class="run-grid">
-      <div class="network-chart" v-html="network"></div>
+      <div class="network-chart"><div class="chart-one" v-html="charts.network"></div></div>
       <div><h2 class="run-heading">Derived figures</h2><div class="explain-table" v-html="explain"></div></div>
     </div>
     <h2 class="run-heading">Round by round</h2>
@@ -80,8 +88,14 @@ class RunBoard(ipyvue.VueTemplate):
   </div>
 </template>
 <script>
+""" + CHARTS_JS + """
 module.exports = {
-  mounted() { this.apply(); this.measure(); window.addEventListener('resize', this.measure); },
+  data() { return { narrow: window.matchMedia('(max-width: 600px)').matches }; },
+  computed: {
+    width() { return this.narrow ? 380 : 560; },  // a phone: narrower, bigger type for its size
+    charts() { return boardCharts(this, this.width); }
+  },
+  mounted() { this.apply(); window.addEventListener('resize', this.measure); },
   destroyed() { window.removeEventListener('resize', this.measure); },
   watch: { query() { this.apply(); } },
   methods: {
@@ -109,34 +123,49 @@ def banner_html(snap: session.Snapshot) -> str:
             f"border-radius:6px'><div style='font-size:26px;font-weight:700'>{escape(snap.banner)}</div>{lines}</div>")
 
 
-def one_chart(draw, model: NegotiationModel, narrow: bool) -> str:
-    """One chart, drawn for the window the page reported (a phone: narrower, bigger type for its size). The
-    room's pages draw both and let CSS choose (one drawing serves all their sessions); here each Step is one
-    session's, so drawing and sending only the one shown halves a Step's charts."""
-    return f"<div class='chart-one'>{draw(model, width=380, font=14) if narrow else draw(model)}</div>"
+BLOCK = 8  # rounds: the older rows and log entries are resent once per block, not every Step
 
 
-LOG_BLOCK = 8  # rounds: the log's older part is resent once per block, not every Step
+def in_blocks(items: list, memo: dict, name: str, make: Callable[[list], object] = list) -> tuple:
+    """``(newest, older)``: ``make`` of the items since the last whole block, and of those before it, which
+    is kept in ``memo`` (one run's own dict) until the next block (closed rounds never change), so a Step
+    sends the newest few and the older part only once a block."""
+    cut = len(items) // BLOCK * BLOCK
+    if memo.get(name + " cut") != cut:
+        memo[name + " cut"] = cut
+        memo[name] = make(items[:cut])
+    return make(items[cut:]), memo[name]
+
+
+def newest_first(entries: list[str]) -> str:
+    return "".join(reversed(entries))
 
 
 def log_parts(snap: session.Snapshot, memo: dict | None = None) -> dict[str, str]:
     """The round log in two parts, so that a Step sends only the rounds since the last whole block (the log
     grows by ~0.7 KB a round: sent whole, it was a Step's largest view by round 15). Shown one after the
-    other they read exactly as :func:`round_log_html` (newest first). ``memo``: one run's own dict, where the
-    older part is kept until the next block (closed rounds never change), so it is not rebuilt every Step."""
+    other they read exactly as :func:`round_log_html` (newest first). ``memo``: one run's own dict, where each
+    round's entry and the older part are kept."""
     if not snap.log:
         return {"log": "<p>No rounds yet.</p>", "log_older": ""}
-    cut = len(snap.log) // LOG_BLOCK * LOG_BLOCK
     memo = {} if memo is None else memo
-    if memo.get("older_cut") != cut:
-        memo["older_cut"] = cut
-        memo["older"] = "".join(round_entry_html(e) for e in reversed(snap.log[:cut]))
-    return {"log": "".join(round_entry_html(e) for e in reversed(snap.log[cut:])), "log_older": memo["older"]}
+    entries = memo.setdefault("log entries", [])
+    entries.extend(round_entry_html(e) for e in snap.log[len(entries):])
+    newest, older = in_blocks(entries, memo, "log older", newest_first)
+    return {"log": newest, "log_older": older}
 
 
-def views(model: NegotiationModel, narrow: bool = False, memo: dict | None = None) -> dict[str, str]:
-    """The markup of every view that changes from round to round (``memo``: see :func:`log_parts`)."""
-    snap = session.snapshot(model)
-    return {"banner": banner_html(snap), "offers": one_chart(svg.offers_svg, model, narrow),
-            "fund": one_chart(svg.fund_svg, model, narrow), "network": one_chart(svg.network_svg, model, narrow),
+def views(model: NegotiationModel, memo: dict | None = None) -> dict:
+    """What every view that changes from round to round shows: the banner and log as markup, the charts as
+    their numbers (``memo``: one run's own dict, where what has not changed since the last Step is kept)."""
+    memo = {} if memo is None else memo
+    snap = session.snapshot(model, memo.get("log"))
+    memo["log"] = snap.log
+    if "network" not in memo:
+        memo["network"], memo["frame"], memo["rows"] = svg.network_data(model), svg.chart_frame(model), []
+    rows = memo["rows"]
+    rows.extend(svg.chart_rows(model, len(rows)))
+    newest, older = in_blocks(rows, memo, "rows older")
+    return {"banner": banner_html(snap), "frame": memo["frame"], "rows": newest, "rows_older": older,
+            "start": svg.start_aims(model), "network": memo["network"], "stances": svg.network_stances(model),
             **log_parts(snap, memo)}

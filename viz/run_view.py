@@ -23,9 +23,9 @@ from negotiation.scenario import Scenario
 from negotiation.workshop import brief as briefs
 
 from .components import table_html
-from .run_board import RunBoard, RunControls, banner_html, one_chart, views
+from .run_board import RunBoard, RunControls, banner_html, views
 
-__all__ = ["RunBoard", "RunControls", "RunView", "YourTurn", "banner_html", "one_chart", "replay", "views"]
+__all__ = ["RunBoard", "RunControls", "RunView", "YourTurn", "banner_html", "replay", "views"]
 
 
 def replay(model: NegotiationModel, human: str, rounds: int, answers: str, open_round: bool) -> bool:
@@ -101,7 +101,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         if "explain" not in run:  # (the scenario's: the same every round)
             run["explain"] = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
         explain = run["explain"]
-        state = {**views(run["model"], board.narrow, run["memo"]), "explain": explain, "query": query()}
+        state = {**views(run["model"], run["memo"]), "explain": explain, "query": query()}
         with board.hold_sync():
             for key, value in state.items():
                 if getattr(board, key) != value:
@@ -189,15 +189,6 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
     solara.use_memo(refresh, [run, base_query])  # a new run (or a moved figure): draw it
     solara.use_effect(set_controls, [playing.value, run])
 
-    def follow_window():
-        def redraw(_change):
-            with lock:
-                refresh()
-
-        board.observe(redraw, names="narrow")
-        return lambda: board.unobserve(redraw, names="narrow")
-
-    solara.use_effect(follow_window, [run, base_query])
     _ = tick.value
     solara.Column(children=[controls])
     if run["awaiting"] and run["model"].pending is not None:

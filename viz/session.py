@@ -146,12 +146,14 @@ BANNERS = {"approved": "Approved", "not_approved": "Not approved", "deadlock": "
            "approved_with_conditions": "Approved with conditions", "arbitrated": "Plan imposed by an arbiter"}
 
 
-def snapshot(model: NegotiationModel) -> Snapshot:
+def snapshot(model: NegotiationModel, earlier: list[dict] | None = None) -> Snapshot:
+    """``earlier``: the log of an earlier snapshot of the same run (a round's entry never changes once it
+    is closed, so only the rounds since are written: a Step's log no longer grows with the rounds)."""
     names = {a.org_id: a.name for a in model.organisations}
-    log = []
+    log = list(earlier[: len(model.history)]) if earlier else []
     ev = model.evaluation
     goal = "target" if model.spec.rules.policy == "bcf_2015_16" else "local goal"  # 2023/24 on: nothing paid on it
-    for record in model.history:
+    for record in model.history[len(log):]:
         plan = ev.space.plan(record.plan_index)
         log.append(
             {

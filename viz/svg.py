@@ -116,49 +116,89 @@ def _fit(label: str, room_px: float, font: int) -> str:
     return label if len(label) <= most else label[: most - 1] + "…"
 
 
+def chart_frame(model: NegotiationModel) -> dict:
+    """What the offers and fund charts show that stays the same for a whole run: each organisation's name and
+    colour, the social-care need and the minimum fund (£m a year)."""
+    return {"names": [a.name for a in model.organisations],
+            "colours": [PALETTE[i % len(PALETTE)] for i in range(len(model.organisations))],
+            "need": sum(o.asc_need for o in model.spec.organisations.values()),
+            "minimum_fund": model.spec.rules.minimum_fund}
+
+
+def chart_rows(model: NegotiationModel, start: int = 0) -> list[list]:
+    """The numbers behind the offers and fund charts, a row per closed round from the ``start``-th on:
+    ``[round, utilities, aims, fund total, social-care protection]``, £m a year, the utilities and aims one per
+    organisation in order (aims None when the model did not collect them at that round: a round played by a
+    person is opened and closed, not stepped). A closed round's row never changes, so the page is sent only
+    the new rows (viz/run_board.py). £m are kept to four decimals (£100): under a thousandth of a pixel, and
+    a third of the characters sent."""
+    order = {a.org_id: i for i, a in enumerate(model.organisations)}
+    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, aim, utility, accepted)]}; time = round when stepped
+    data = model.datacollector.model_vars
+    need = sum(o.asc_need for o in model.spec.organisations.values())
+    rows = []
+    for i in range(start, len(model.history)):
+        record = model.history[i]
+        utilities = [0.0] * len(order)
+        for response in record.responses:
+            utilities[order[response.org_id]] = round(response.utility, 4)
+        collected = records.get(record.round)
+        aims = None
+        if collected is not None:
+            aims = [0.0] * len(order)
+            for _, _, org, _offer, aim, _utility, _accepted in collected:
+                aims[order[org]] = round(aim, 4)
+        rows.append([record.round, utilities, aims, round(data["fund_total"][i], 4),
+                     round(data["gap_to_asc_need"][i] + need, 4)])
+    return rows
+
+
+def start_aims(model: NegotiationModel) -> list[float]:
+    """Each organisation's aim (£m) before any round has closed: the offers chart's only points then."""
+    return [round(a.aspiration, 4) for a in model.organisations] if not model.history else []
+
+
+def offers_data(frame: dict, rows: list[list], start: list[float]) -> dict:
+    """The offers chart as :func:`line_chart`'s arguments: each organisation's utility for the plan on the
+    table (solid) and its aim (dashed) in each round, from :func:`chart_rows` (viz/charts.js's offersData
+    is the same, for the page's own drawing)."""
+    rounds = [row[0] for row in rows]
+    series: list = []
+    for i, (name, colour) in enumerate(zip(frame["names"], frame["colours"])):
+        series.append((name, rounds, [row[1][i] for row in rows], colour, False))
+        if rows and all(row[2] is not None for row in rows):  # aims for every round, or not drawn
+            series.append(("", rounds, [row[2][i] for row in rows], colour, True))
+    if not rows:
+        series = [(name, [1], [aim], colour, False) for name, colour, aim in zip(frame["names"], frame["colours"], start)]
+    return {"series": series, "hlines": [], "title": "Value of each plan (solid) and aims (dashed)",
+            "xlabel": "round", "ylabel": "£m a year"}
+
+
 def offers_svg(model: NegotiationModel, width: int = 560, height: int = 300, font: int = 14) -> str:
     """Each organisation's utility for the plan on the table (solid) and its aspiration (dashed), £m.
 
     Read from the rounds' records (one per round however the round was played: stepped, or opened and
     closed around a person's answer), so a person playing does not collapse the chart to one point.
     """
-    series = []
-    rounds = [r.round for r in model.history]
-    utilities = {a.org_id: [] for a in model.organisations}
-    for record in model.history:
-        for response in record.responses:
-            utilities[response.org_id].append(response.utility)
-    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, asp, util, acc)]}
-    aspirations = {a.org_id: [] for a in model.organisations}
-    if len(records) == len(rounds):  # one collection per round (stepped): aspirations are per round too
-        for time in sorted(records):
-            for _, _, org, _offer, aspiration, _utility, _accepted in records[time]:
-                aspirations[org].append(aspiration)
-    for i, agent in enumerate(model.organisations):
-        colour = PALETTE[i % len(PALETTE)]
-        series.append((agent.name, rounds, utilities[agent.org_id], colour, False))
-        if aspirations[agent.org_id]:
-            series.append(("", rounds, aspirations[agent.org_id], colour, True))
-    if not rounds:
-        series = [(a.name, [1], [a.aspiration], PALETTE[i % len(PALETTE)], False) for i, a in enumerate(model.organisations)]
-    return line_chart(series, title="Value of each plan (solid) and aims (dashed)", xlabel="round",
-                      ylabel="£m a year", width=width, height=height, font=font)
+    data = offers_data(chart_frame(model), chart_rows(model), start_aims(model))
+    return line_chart(**data, width=width, height=height, font=font)
+
+
+def fund_data(frame: dict, rows: list[list]) -> dict:
+    """The fund chart as :func:`line_chart`'s arguments (see :func:`offers_data`)."""
+    rounds = [row[0] for row in rows]
+    series: list = []
+    if rows:
+        series = [("fund total", rounds, [row[3] for row in rows], "#1565c0", False),
+                  ("social-care protection", rounds, [row[4] for row in rows], "#6a1b9a", False)]
+    hlines = [("minimum fund", frame["minimum_fund"], "#1565c0"), ("social-care need", frame["need"], "#6a1b9a")]
+    return {"series": series, "hlines": hlines, "title": "Fund and social-care money in each plan",
+            "xlabel": "round", "ylabel": "£m per year"}
 
 
 def fund_svg(model: NegotiationModel, width: int = 560, height: int = 300, font: int = 14) -> str:
     """The fund in each round's proposal against the minimum; social-care protection against the need."""
-    need = sum(o.asc_need for o in model.spec.organisations.values())
-    rounds = list(range(1, model.round + 1))
-    data = model.datacollector.model_vars
-    series = []
-    if rounds:
-        series = [
-            ("fund total", rounds, data["fund_total"], "#1565c0", False),
-            ("social-care protection", rounds, [g + need for g in data["gap_to_asc_need"]], "#6a1b9a", False),
-        ]
-    hlines = [("minimum fund", model.spec.rules.minimum_fund, "#1565c0"), ("social-care need", need, "#6a1b9a")]
-    return line_chart(series, hlines, title="Fund and social-care money in each plan", xlabel="round",
-                      ylabel="£m per year", width=width, height=height, font=font)
+    return line_chart(**fund_data(chart_frame(model), chart_rows(model)), width=width, height=height, font=font)
 
 
 _LAYOUTS: dict[str, dict] = {}
@@ -180,19 +220,22 @@ STANCE_TEXT = {"proposer": "★ proposes", "accepts": "✓ accepts", "rejects": 
                "blocked": "✗ blocked the deal"}
 
 
-def _shape(kind: str, x: float, y: float, fill: str, r: float = 14) -> str:
+def shape_of(kind: str) -> str:
     """Shape by role: commissioners (CCG, ICB) circles, councils squares, acute trusts triangles, community
     trusts diamonds (an ICB is drawn as a CCG was; a unitary or district council as a council)."""
-    stroke = "stroke='#222' stroke-width='1.5'"
     kind = role_kind(kind) if kind in ROLES else kind
-    if kind == "district_council":
-        kind = "council"
-    if kind == "council":
+    return {"council": "square", "district_council": "square", "acute_trust": "triangle",
+            "community_trust": "diamond"}.get(kind, "circle")
+
+
+def _shape(shape: str, x: float, y: float, fill: str, r: float = 14) -> str:
+    stroke = "stroke='#222' stroke-width='1.5'"
+    if shape == "square":
         return f"<rect x='{x - r:.1f}' y='{y - r:.1f}' width='{2 * r:.1f}' height='{2 * r:.1f}' fill='{fill}' {stroke}/>"
-    if kind == "acute_trust":
+    if shape == "triangle":
         return (f"<polygon points='{x:.1f},{y - r - 1:.1f} {x - r:.1f},{y + r * 0.8:.1f} {x + r:.1f},{y + r * 0.8:.1f}' "
                 f"fill='{fill}' {stroke}/>")
-    if kind == "community_trust":
+    if shape == "diamond":
         return (f"<polygon points='{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} "
                 f"{x - r - 1:.1f},{y:.1f}' fill='{fill}' {stroke}/>")
     return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r}' fill='{fill}' {stroke}/>"
@@ -215,27 +258,48 @@ def stance_of(model: NegotiationModel, agent) -> str:
     return agent.stance
 
 
+def network_data(model: NegotiationModel) -> dict:
+    """What the network chart shows that stays the same for a whole run (the stances are
+    :func:`network_stances`): the kinds' key, each organisation's name, shape and place in [0, 1]², and the
+    relationships with their trust."""
+    pos = layout(model)
+    kinds = list(dict.fromkeys(a.kind for a in model.organisations))
+    return {"kinds": [[shape_of(k), kind_name(k)] for k in kinds],
+            "nodes": [[a.name, shape_of(a.kind), *pos[a.org_id]] for a in model.organisations],
+            "edges": [[*pos[u], *pos[v], data.get("trust", 0.3), data.get("kind", "")]
+                      for u, v, data in model.network.edges(data=True)],
+            "colours": {**STANCE_COLOURS, "blocked": STANCE_COLOURS["rejects"]}, "words": STANCE_TEXT}
+
+
+def network_stances(model: NegotiationModel) -> list[str]:
+    """Each organisation's stance this round, in :func:`network_data`'s order of nodes."""
+    return [stance_of(model, a) for a in model.organisations]
+
+
 def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, font: int = 14) -> str:
     """Organisations: shape = kind, colour and a written label = stance this round; edge width = trust."""
-    pos = layout(model)
+    return network_chart(network_data(model), network_stances(model), width=width, height=height, font=font)
+
+
+def network_chart(data: dict, stances: list[str], width: int = 560, height: int = 440, font: int = 14) -> str:
+    """:func:`network_svg` from its numbers (viz/charts.js draws the same from the same numbers)."""
     narrow = width < 500
     per_row = 2 if narrow else 4
-    kinds = list(dict.fromkeys(a.kind for a in model.organisations))
-    stances = ["proposer", "accepts", "rejects", "waiting"]
+    kinds, nodes = data["kinds"], data["nodes"]
+    keyed = ["proposer", "accepts", "rejects", "waiting"]
     # the kinds' key in words ("ICB (NHS commissioner)"): as many a row as their longest name leaves room for
-    longest = max(len(kind_name(k)) for k in kinds)
+    longest = max(len(name) for _shape_name, name in kinds)
     kind_row = max(1, min(per_row, int((width - 14) // (font * (0.58 * longest + 1.6)))))
-    key_rows = math.ceil(len(kinds) / kind_row) + math.ceil(len(stances) / per_row)
+    key_rows = math.ceil(len(kinds) / kind_row) + math.ceil(len(keyed) / per_row)
     line = font + 6
     key_top = font + 14
     pad_x = 0.17 * width if narrow else 120
-    most_lines = max(len(_wrap(a.name, 14 if narrow else 20)) + 1 for a in model.organisations)
+    most_lines = max(len(_wrap(node[0], 14 if narrow else 20)) + 1 for node in nodes)
     pad_top, pad_bottom = key_top + key_rows * line + 26, 22 + most_lines * (font + 2) + font
     height = height + (key_rows - 2) * line
-    colours = {**STANCE_COLOURS, "blocked": STANCE_COLOURS["rejects"]}
+    colours = data["colours"]
 
-    def at(node):
-        x, y = pos[node]
+    def at(x, y):
         return pad_x + x * (width - 2 * pad_x), pad_top + (1 - y) * (height - pad_top - pad_bottom)
 
     out = [svg_open(width, height, font, "Relationships and each organisation's stance this round"),
@@ -243,26 +307,24 @@ def network_svg(model: NegotiationModel, width: int = 560, height: int = 440, fo
            "Relationships (edge width = trust) and stance</text>"]
     # Key: shapes name the kinds, colours and words the stances.
     slot, kind_slot = (width - 14) / per_row, (width - 14) / kind_row
-    for i, kind in enumerate(kinds):
+    for i, (shape, name) in enumerate(kinds):
         x, y = 14 + (i % kind_row) * kind_slot, key_top + (i // kind_row) * line + font
-        out.append(_shape(kind, x, y - font * 0.35, "#ffffff", r=font * 0.45) +
-                   f"<text x='{x + font}' y='{y}'>{escape(kind_name(kind))}</text>")
+        out.append(_shape(shape, x, y - font * 0.35, "#ffffff", r=font * 0.45) +
+                   f"<text x='{x + font}' y='{y}'>{escape(name)}</text>")
     first = math.ceil(len(kinds) / kind_row)
-    for i, stance in enumerate(stances):
+    for i, stance in enumerate(keyed):
         x, y = 14 + (i % per_row) * slot, key_top + (first + i // per_row) * line + font
         out.append(f"<circle cx='{x}' cy='{y - font * 0.35:.1f}' r='{font * 0.4:.1f}' fill='{colours[stance]}'/>"
-                   f"<text x='{x + font}' y='{y}'>{STANCE_TEXT[stance]}</text>")
-    for u, v, data in model.network.edges(data=True):
-        (x1, y1), (x2, y2) = at(u), at(v)
-        trust = data.get("trust", 0.3)
+                   f"<text x='{x + font}' y='{y}'>{data['words'][stance]}</text>")
+    for ux, uy, vx, vy, trust, kind in data["edges"]:
+        (x1, y1), (x2, y2) = at(ux, uy), at(vx, vy)
         out.append(f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#90a4ae' "
-                   f"stroke-width='{1 + 6 * trust:.1f}'><title>{escape(data.get('kind', ''))}: trust {trust:.1f}"
+                   f"stroke-width='{1 + 6 * trust:.1f}'><title>{escape(kind)}: trust {trust:.1f}"
                    "</title></line>")
-    for agent in model.organisations:
-        x, y = at(agent.org_id)
-        stance = stance_of(model, agent)
-        out.append(_shape(agent.kind, x, y, colours.get(stance, "#9e9e9e")))
-        lines = _wrap(agent.name, 14 if narrow else 20) + [STANCE_TEXT.get(stance, stance)]
+    for (name, shape, nx_, ny_), stance in zip(nodes, stances):
+        x, y = at(nx_, ny_)
+        out.append(_shape(shape, x, y, colours.get(stance, "#9e9e9e")))
+        lines = _wrap(name, 14 if narrow else 20) + [data["words"].get(stance, stance)]
         spans = "".join(f"<tspan x='{x:.1f}' dy='{0 if j == 0 else font + 2}'"
                         f"{' font-weight=\'700\'' if j == len(lines) - 1 else ''}>{escape(t)}</tspan>"
                         for j, t in enumerate(lines))
