@@ -222,6 +222,9 @@ def test_main_view_screenshots_and_access(page):
         page.screenshot(path=str(SHOTS / f"main-{label}.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= w + 1, f"the page scrolls sideways at {label}"
+        # the page draws its charts for the window it is in: narrower, with bigger type for its size, on a phone
+        drawn = page.locator(".offers-chart svg").get_attribute("viewBox")
+        assert drawn.startswith("0 0 380 " if w <= 600 else "0 0 560 "), (label, drawn)
 
 
 def test_play_a_human_organisation(page):
