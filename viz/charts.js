@@ -1,7 +1,7 @@
 // The single-user page's charts, drawn in the browser from their numbers (viz/svg.py's *_data functions).
 //
 // Why: a Step used to send ~15 KB of SVG markup that the server had drawn (0.4 ms of its time, and as much
-// again compressing and sending it); the numbers are a tenth of that, and the drawing costs the server
+// again compressing and sending it: ~20 KB a Step); the numbers are a tenth of that, and the drawing costs the server
 // nothing. viz/svg.py draws the same charts for the room's pages and the boards view (one drawing serves
 // every session there) and is the reference: line_chart and network_chart below are its line_chart and
 // network_chart step for step, down to Python's number formatting, and tests/test_charts_js.py checks in
@@ -14,6 +14,7 @@ function pyEscape(s) {  // html.escape(s)
 }
 
 function f1(x) {  // f"{x:.1f}": as toFixed(1), but an exact tie (an odd multiple of 0.25) goes to even
+  if (Object.is(x, -0)) return '-0.0';
   var q = x * 4;  // exact (a power of two)
   if (Number.isInteger(q) && q % 2 !== 0) {
     var lo = Math.floor(x * 10);  // x * 10 is exact here: a multiple of 0.5
@@ -23,23 +24,32 @@ function f1(x) {  // f"{x:.1f}": as toFixed(1), but an exact tie (an odd multipl
 }
 
 function pyFloat(x) {  // f"{x}" of a Python float: the shortest repr, with ".0" when it is a whole number
+  // (Python switches to an exponent below 1e-4 and from 1e16, JavaScript below 1e-6 and from 1e21: no
+  // coordinate of these charts comes near either)
   return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+function sixFigures(v) {  // |v| to 6 significant figures as Python rounds them: [the 6 digits, the exponent]
+  var js = Math.abs(v).toExponential(5).split('e');  // an exact tie goes up here
+  var exact = Math.abs(v).toExponential(40).split('e');  // far past where any double can sit next to a tie
+  var d = exact[0].replace('.', '');
+  if (/^50*$/.test(d.slice(6)) && Number(d[5]) % 2 === 0) return [d.slice(0, 6), Number(exact[1])];  // to even
+  return [js[0].replace('.', ''), Number(js[1])];
 }
 
 function pyG(v) {  // f"{v:g}" (6 significant figures, trailing zeros dropped)
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  var e = Number(v.toExponential(5).split('e')[1]);
+  var fig = sixFigures(v), digits = fig[0], e = fig[1], sign = v < 0 ? '-' : '';
   if (e >= -4 && e < 6) {
-    var s = v.toFixed(5 - e);
-    return s.indexOf('.') >= 0 ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+    var s = e >= 0 ? digits.slice(0, e + 1) + '.' + digits.slice(e + 1)
+                   : '0.' + '0'.repeat(-e - 1) + digits;
+    return sign + s.replace(/0+$/, '').replace(/\.$/, '');
   }
-  var parts = v.toExponential(5).split('e');
-  var m = parts[0].replace(/0+$/, '').replace(/\.$/, '');
-  var n = Number(parts[1]);
-  return m + 'e' + (n < 0 ? '-' : '+') + (Math.abs(n) < 10 ? '0' : '') + Math.abs(n);
+  var mant = (digits[0] + '.' + digits.slice(1)).replace(/0+$/, '').replace(/\.$/, '');
+  return sign + mant + 'e' + (e < 0 ? '-' : '+') + (Math.abs(e) < 10 ? '0' : '') + Math.abs(e);
 }
 
-function pyFloorDiv(a, b) {  // a // b for Python floats (b > 0 here)
+function pyFloorDiv(a, b) {  // a // b for Python floats (CPython's float_floor_div)
   var mod = a % b;
   var div = (a - mod) / b;
   if (mod && ((b < 0) !== (mod < 0))) div -= 1.0;
@@ -54,7 +64,8 @@ function pyRound10(x) {  // round(x, 10)
 
 function niceTicks(low, high, n) {
   n = n || 5;
-  if (high <= low) high = low + 1.0;
+  var span = Math.max(1.0, Math.abs(low), Math.abs(high));
+  if (high - low < 1e-6 * span) high = low + Math.max(1.0, 1e-6 * span);
   var raw = (high - low) / n;
   var e = Math.floor(Math.log10(raw));
   var magnitude = e >= 0 ? Math.pow(10, e) : 1 / Math.pow(10, -e);
@@ -75,9 +86,14 @@ function svgOpen(width, height, font, label) {
     "' role='img' aria-label='" + pyEscape(label) + "'><title>" + pyEscape(label) + '</title>';
 }
 
+function chars(s) {  // a string's characters as Python counts them (code points, not UTF-16 units)
+  return Array.from(s);
+}
+
 function fitLabel(label, roomPx, font) {
   var most = Math.max(6, Math.trunc(roomPx / (0.55 * font)));
-  return label.length <= most ? label : label.slice(0, most - 1) + '…';
+  var c = chars(label);
+  return c.length <= most ? label : c.slice(0, most - 1).join('') + '…';
 }
 
 function lineChart(d, width, height, font) {
@@ -87,7 +103,7 @@ function lineChart(d, width, height, font) {
   var legend = [];
   series.forEach(function (s) { if (s[0]) legend.push([s[0], s[3], s[4]]); });
   hlines.forEach(function (h) { legend.push([h[0], h[2], true]); });
-  var longest = legend.reduce(function (m, r) { return Math.max(m, r[0].length); }, 0) * 0.55 * font + 30;
+  var longest = legend.reduce(function (m, r) { return Math.max(m, chars(r[0]).length); }, 0) * 0.55 * font + 30;
   var perRow = Math.max(1, Math.min(3, pyFloorDiv(width - 8, Math.max(longest, 1))));
   var plotH = height - top - bottom;
   height = height + line * Math.ceil(legend.length / perRow);
@@ -150,7 +166,7 @@ function lineChart(d, width, height, font) {
   return out.join('');
 }
 
-function shapeSvg(shape, x, y, fill, r, rText) {  // rText: r as Python prints it (an int, or a float's repr)
+function shapeSvg(shape, x, y, fill, r) {
   var stroke = "stroke='#222' stroke-width='1.5'";
   if (shape === 'square') {
     return "<rect x='" + f1(x - r) + "' y='" + f1(y - r) + "' width='" + f1(2 * r) + "' height='" + f1(2 * r) +
@@ -164,15 +180,18 @@ function shapeSvg(shape, x, y, fill, r, rText) {  // rText: r as Python prints i
     return "<polygon points='" + f1(x) + ',' + f1(y - r - 1) + ' ' + f1(x + r + 1) + ',' + f1(y) + ' ' + f1(x) + ',' +
       f1(y + r + 1) + ' ' + f1(x - r - 1) + ',' + f1(y) + "' fill='" + fill + "' " + stroke + '/>';
   }
-  return "<circle cx='" + f1(x) + "' cy='" + f1(y) + "' r='" + rText + "' fill='" + fill + "' " + stroke + '/>';
+  return "<circle cx='" + f1(x) + "' cy='" + f1(y) + "' r='" + f1(r) + "' fill='" + fill + "' " + stroke + '/>';
 }
 
+// Python's str.split() separators (str.isspace()): JavaScript's \s differs (it has \ufeff, not \x1c-\x1f, \x85)
+var PY_SPACE = /[\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
 function wrapName(name, most) {
-  var words = name.split(/\s+/).filter(function (w) { return w; }), lines = [''];
+  var words = name.split(PY_SPACE).filter(function (w) { return w; }), lines = [''];
   words.forEach(function (word) {
     var last = lines[lines.length - 1];
-    if (last && last.length + 1 + word.length > most) lines.push(word);
-    else lines[lines.length - 1] = (last + ' ' + word).trim();
+    if (last && chars(last).length + 1 + chars(word).length > most) lines.push(word);
+    else lines[lines.length - 1] = (last + ' ' + word).replace(/^ +| +$/g, '');
   });
   return lines;
 }
@@ -181,7 +200,7 @@ function networkChart(d, stances, width, height, font) {
   var narrow = width < 500, perRow = narrow ? 2 : 4;
   var kinds = d.kinds, nodes = d.nodes, colours = d.colours, words = d.words;
   var keyed = ['proposer', 'accepts', 'rejects', 'waiting'];
-  var longest = kinds.reduce(function (m, k) { return Math.max(m, k[1].length); }, 0);
+  var longest = kinds.reduce(function (m, k) { return Math.max(m, chars(k[1]).length); }, 0);
   var kindRow = Math.max(1, Math.min(perRow, pyFloorDiv(width - 14, font * (0.58 * longest + 1.6))));
   var keyRows = Math.ceil(kinds.length / kindRow) + Math.ceil(keyed.length / perRow);
   var line = font + 6, keyTop = font + 14;
@@ -198,7 +217,7 @@ function networkChart(d, stances, width, height, font) {
   var slot = (width - 14) / perRow, kindSlot = (width - 14) / kindRow;
   kinds.forEach(function (k, i) {
     var x = 14 + (i % kindRow) * kindSlot, y = keyTop + Math.floor(i / kindRow) * line + font;
-    out.push(shapeSvg(k[0], x, y - font * 0.35, '#ffffff', font * 0.45, pyFloat(font * 0.45)) +
+    out.push(shapeSvg(k[0], x, y - font * 0.35, '#ffffff', font * 0.45) +
       "<text x='" + pyFloat(x + font) + "' y='" + y + "'>" + pyEscape(k[1]) + '</text>');
   });
   var first = Math.ceil(kinds.length / kindRow);
@@ -215,7 +234,7 @@ function networkChart(d, stances, width, height, font) {
   });
   nodes.forEach(function (n, k) {
     var p = at(n[2], n[3]), x = p[0], y = p[1], stance = stances[k];
-    out.push(shapeSvg(n[1], x, y, colours[stance] || '#9e9e9e', 14, '14'));
+    out.push(shapeSvg(n[1], x, y, colours[stance] || '#9e9e9e', 14));
     var lines = wrapName(n[0], narrow ? 14 : 20).concat([words[stance] !== undefined ? words[stance] : stance]);
     var spans = lines.map(function (t, j) {
       return "<tspan x='" + f1(x) + "' dy='" + (j === 0 ? 0 : font + 2) + "'" +

@@ -2,15 +2,23 @@
 
 Both are Vue templates updated by setting their traits, never by re-rendering
 Solara components: a Step is one click message in and one update message out
-(``hold_sync``) holding only the views whose markup changed, and the controls'
-states (the run ended, Reset) travel the same way. Re-rendering the component
-tree for those (Reacton walks the run view and reconsolidates its children)
-used to cost more server time than the charts.
+(``hold_sync``) holding only the views that changed, and the controls' states
+(the run ended, Reset) travel the same way. Re-rendering the component tree for
+those (Reacton walks the run view and reconsolidates its children) used to cost
+more server time than the charts.
+
+What a Step sends is kept small because every message costs the server in
+proportion to its size (JSON, compression) as well as per message: the charts
+go as their numbers and the page draws them (viz/charts.js), and what closed
+rounds showed (chart rows, log entries) is sent once, then again only when a
+block of rounds fills (:func:`in_blocks`). A Step sent ~20 KB of SVG and log
+markup; it now sends ~4 KB (benchmarks/app_step.py prints it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -54,13 +62,13 @@ class RunControls(ipyvue.VueTemplate):
 
 class RunBoard(ipyvue.VueTemplate):
     """Every view that changes from round to round, in one widget: a Step sends one message holding only the
-    views whose markup changed (``hold_sync``). It also keeps the browser's address in step with the page
+    views that changed (``hold_sync``). It also keeps the browser's address in step with the page
     (``history.replaceState``: no reload, no new history entry, nothing sent back)."""
 
     banner = traitlets.Unicode("").tag(sync=True)
     # The charts as numbers (viz/svg.py's chart_frame, chart_rows, network_data); the page draws them
-    # (viz/charts.js) for the window it is in. Closed rounds' rows never change: like the log, they travel in
-    # whole blocks (``rows_older``, resent once a block) and the newest few (``rows``, every Step).
+    # (viz/charts.js) for the window it is in. Closed rounds' rows never change: like the log, they travel as
+    # the newest few (``rows``, every Step) and the rest (``rows_older``, all of it resent once every 8 rounds).
     frame = traitlets.Dict().tag(sync=True)  # the same for a whole run: sent once
     rows = traitlets.List().tag(sync=True)
     rows_older = traitlets.List().tag(sync=True)
@@ -128,55 +136,64 @@ BLOCK = 8  # rounds: the chart rows before the last whole block of 8 are resent 
 LOG_BLOCKS = (4, 16)  # the log's parts: entries (~0.7 KB each) since the last 4, from the last 16 to there, older
 
 
-def in_blocks(items: list, memo: dict, name: str, make: Callable[[list], object] = list,
+@dataclass
+class RunMemo:
+    """What one run's board keeps between Steps (:func:`views`): a closed round never changes, so its log
+    entry, its chart row and the older parts built from them are made once. A new run (Reset, another
+    scenario, moved figures) starts a new one."""
+
+    log: list[dict] = field(default_factory=list)  # the snapshot's log entries (session.snapshot)
+    log_html: list[str] = field(default_factory=list)  # each round's entry as markup
+    rows: list[list] = field(default_factory=list)  # each closed round's chart row (svg.chart_rows)
+    frame: dict | None = None  # the charts' figures for the whole run (svg.chart_frame)
+    network: dict | None = None  # the network's (svg.network_data)
+    parts: dict = field(default_factory=dict)  # in_blocks' older parts, with their bounds
+
+
+def in_blocks(items: list, parts: dict, name: str, make: Callable[[list], object] = list,
               blocks: tuple[int, ...] = (BLOCK,)) -> list:
     """``make`` of the items in parts, newest first: those since the last whole ``blocks[0]``, those from the
     last whole ``blocks[1]`` up to there, ..., and those before the last whole ``blocks[-1]``. Every part but
-    the newest is kept in ``memo`` (one run's own dict; closed rounds never change) until its bounds move, so
-    a Step sends the newest few and each older part only when a block fills: with (4, 16), the log sends
-    ~3.6 entries a Step over a 30-round run, against 5.1 with one block of 8 and 15.5 whole."""
+    the newest is kept in ``parts`` (a run's :class:`RunMemo`'s) until its bounds move, so a Step sends the
+    newest few and each older part only when a block fills: with (4, 16), the log sends ~3.6 entries a Step
+    over a 30-round run, against 5.1 with one block of 8 and 15.5 whole."""
     cuts = [len(items) // size * size for size in blocks]
     bounds = [len(items), *cuts, 0]
-    parts = [make(items[cuts[0]:])]
+    made = [make(items[cuts[0]:])]
     for i in range(1, len(bounds) - 1):
         lo, hi = bounds[i + 1], bounds[i]
-        key = f"{name} {i}"
-        if memo.get(key + " bounds") != (lo, hi):
-            memo[key + " bounds"] = (lo, hi)
-            memo[key] = make(items[lo:hi])
-        parts.append(memo[key])
-    return parts
+        if parts.get((name, i)) is None or parts[(name, i)][0] != (lo, hi):
+            parts[(name, i)] = ((lo, hi), make(items[lo:hi]))
+        made.append(parts[(name, i)][1])
+    return made
 
 
 def newest_first(entries: list[str]) -> str:
     return "".join(reversed(entries))
 
 
-def log_parts(snap: session.Snapshot, memo: dict | None = None) -> dict[str, str]:
+def log_parts(snap: session.Snapshot, memo: RunMemo | None = None) -> dict[str, str]:
     """The round log in three parts (:func:`in_blocks`), so that a Step sends only the newest few rounds (the
     log grows by ~0.7 KB a round: sent whole, it was a Step's largest view by round 15). Shown one after the
-    other they read exactly as :func:`round_log_html` (newest first). ``memo``: one run's own dict, where each
-    round's entry and the older parts are kept."""
+    other they read exactly as :func:`round_log_html` (newest first)."""
     if not snap.log:
         return {"log": "<p>No rounds yet.</p>", "log_mid": "", "log_older": ""}
-    memo = {} if memo is None else memo
-    entries = memo.setdefault("log entries", [])
-    entries.extend(round_entry_html(e) for e in snap.log[len(entries):])
-    newest, mid, older = in_blocks(entries, memo, "log", newest_first, LOG_BLOCKS)
+    memo = RunMemo() if memo is None else memo
+    memo.log_html.extend(round_entry_html(e) for e in snap.log[len(memo.log_html):])
+    newest, mid, older = in_blocks(memo.log_html, memo.parts, "log", newest_first, LOG_BLOCKS)
     return {"log": newest, "log_mid": mid, "log_older": older}
 
 
-def views(model: NegotiationModel, memo: dict | None = None) -> dict:
+def views(model: NegotiationModel, memo: RunMemo | None = None) -> dict:
     """What every view that changes from round to round shows: the banner and log as markup, the charts as
-    their numbers (``memo``: one run's own dict, where what has not changed since the last Step is kept)."""
-    memo = {} if memo is None else memo
-    snap = session.snapshot(model, memo.get("log"))
-    memo["log"] = snap.log
-    if "network" not in memo:
-        memo["network"], memo["frame"], memo["rows"] = svg.network_data(model), svg.chart_frame(model), []
-    rows = memo["rows"]
-    rows.extend(svg.chart_rows(model, len(rows)))
-    newest, older = in_blocks(rows, memo, "rows")
-    return {"banner": banner_html(snap), "frame": memo["frame"], "rows": newest, "rows_older": older,
-            "start": svg.start_aims(model), "network": memo["network"], "stances": svg.network_stances(model),
+    their numbers (``memo``: the run's, kept by the page between Steps; without it, everything afresh)."""
+    memo = RunMemo() if memo is None else memo
+    snap = session.snapshot(model, memo.log)
+    memo.log = snap.log
+    if memo.frame is None or memo.network is None:
+        memo.frame, memo.network = svg.chart_frame(model), svg.network_data(model)
+    memo.rows.extend(svg.chart_rows(model, len(memo.rows)))
+    newest, older = in_blocks(memo.rows, memo.parts, "rows")
+    return {"banner": banner_html(snap), "frame": memo.frame, "rows": newest, "rows_older": older,
+            "start": svg.start_aims(model), "network": memo.network, "stances": svg.network_stances(model),
             **log_parts(snap, memo)}

@@ -4,7 +4,7 @@ A Step used to re-render the whole tab (~865 elements: every slider of every
 organisation) to change five pictures. Here the run's controls and the views
 that change each round (the banner, the three charts, the log) are widgets
 (viz/run_board.py) that a Step updates directly: one click message in, one
-message out holding the views whose markup changed. Reset makes a new model in
+message out holding the views that changed. Reset makes a new model in
 place and redraws the same widgets. The component re-renders only when what it
 draws as Solara elements changes: a person's answer is awaited (the "Your turn"
 card), Play starts or stops, the scenario or its figures change.
@@ -23,7 +23,7 @@ from negotiation.scenario import Scenario
 from negotiation.workshop import brief as briefs
 
 from .components import table_html
-from .run_board import RunBoard, RunControls, banner_html, views
+from .run_board import RunBoard, RunControls, RunMemo, banner_html, views
 
 __all__ = ["RunBoard", "RunControls", "RunView", "YourTurn", "banner_html", "replay", "views"]
 
@@ -61,7 +61,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         return NegotiationModel(scenario, seed=seed, rounds=rounds or None, human_players=[human] if human else [])
 
     # The run: its model (replaced in place by Reset, without a render), a person's answers, an open round.
-    run = solara.use_memo(lambda: {"model": make_model(), "answers": "", "awaiting": False, "memo": {}},
+    run = solara.use_memo(lambda: {"model": make_model(), "answers": "", "awaiting": False, "memo": RunMemo()},
                           [scenario.fingerprint, seed, rounds, human])
     restored = solara.use_ref(False)
 
@@ -97,15 +97,16 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
             controls.playing = bool(playing.value)
 
     def refresh():
-        """Send the views whose markup changed, in one message; then the controls (unchanged: nothing sent)."""
-        if "explain" not in run:  # (the scenario's: the same every round)
-            run["explain"] = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
-        explain = run["explain"]
-        state = {**views(run["model"], run["memo"]), "explain": explain, "query": query()}
-        with board.hold_sync():
-            for key, value in state.items():
-                if getattr(board, key) != value:
-                    setattr(board, key, value)
+        """Send the views that changed, in one message; then the controls (unchanged: nothing sent). Under the
+        lock: Play's thread and a click can both refresh, and the run's memo must see each round once."""
+        with lock:
+            if "explain" not in run:  # (the scenario's: the same every round)
+                run["explain"] = table_html(["derived figure", "value"], [list(r) for r in explain_rows])
+            state = {**views(run["model"], run["memo"]), "explain": run["explain"], "query": query()}
+            with board.hold_sync():
+                for key, value in state.items():
+                    if getattr(board, key) != value:
+                        setattr(board, key, value)
         set_controls()
 
     card = run["awaiting"]  # what this render drew
@@ -151,7 +152,7 @@ def RunView(scenario: Scenario, seed: int, rounds: int, human: str, playing, spe
         if playing.value:
             playing.set(False)
         with lock:
-            run.update(model=make_model(), answers="", awaiting=False, memo={})
+            run.update(model=make_model(), answers="", awaiting=False, memo=RunMemo())
         if clear_overrides is not None:
             clear_overrides()  # the sliders go back too (a re-render, and a new run for the scenario's figures)
         refresh()

@@ -1,10 +1,13 @@
-"""Hand-made SVG charts for the views that change every round.
+"""Hand-made SVG charts of a negotiation: the offers, the fund, and the organisations' network.
 
-Matplotlib takes over 100 ms per figure on these machines, too slow for a
-Step that must redraw everything in under 100 ms; these charts take about a
-millisecond, need no JavaScript library (so nothing to fetch offline), and
-stay sharp on a projector. The report and the Compare tab's heatmap still use
-matplotlib.
+Matplotlib takes over 100 ms per figure on these machines; these take about a millisecond, need no
+JavaScript library (so nothing to fetch offline) and stay sharp on a projector. Each chart is split
+into its numbers (``chart_frame``, ``chart_rows``, ``network_data``...: what a page is sent) and its
+drawing (``line_chart``, ``network_chart``). The room's pages and the boards view draw here, on the
+server (one drawing serves every session of a room). The single-user page is sent the numbers and
+draws the same charts in the browser (viz/charts.js, a port of the two drawing functions checked
+against these character for character by tests/test_charts_js.py): a change to one is a change to
+the other. The report and the Compare tab's heatmap use matplotlib.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ def nice_ticks(low: float, high: float, n: int = 5) -> list[float]:
     >>> nice_ticks(0, 10)
     [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
     """
-    if high <= low:
-        high = low + 1.0
+    span = max(1.0, abs(low), abs(high))
+    if high - low < 1e-6 * span:  # equal, or apart only by rounding: a unit (of their size) above them
+        high = low + max(1.0, 1e-6 * span)  # (ticks closer than that would collapse, or never reach high)
     raw = (high - low) / n
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -133,16 +137,21 @@ def chart_rows(model: NegotiationModel, start: int = 0) -> list[list]:
     the new rows (viz/run_board.py). £m are kept to four decimals (£100): under a thousandth of a pixel, and
     a third of the characters sent."""
     order = {a.org_id: i for i, a in enumerate(model.organisations)}
-    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, aim, utility, accepted)]}; time = round when stepped
+    records = model.datacollector.agent_rows()  # {time: [(time, id, org, offer, aim, utility, accepted)]}
     data = model.datacollector.model_vars
     need = sum(o.asc_need for o in model.spec.organisations.values())
+    closed = min(len(model.history), len(data["fund_total"]))  # (a round is recorded, then collected)
+    # Mesa's time moves only when the model is stepped, so a collection's time is its round only while every
+    # round has been stepped: as many collections as rounds. Otherwise (a person played) no aims, rather than
+    # another round's.
+    stepped = len(records) == closed
     rows = []
-    for i in range(start, len(model.history)):
+    for i in range(start, closed):
         record = model.history[i]
         utilities = [0.0] * len(order)
         for response in record.responses:
             utilities[order[response.org_id]] = round(response.utility, 4)
-        collected = records.get(record.round)
+        collected = records.get(record.round) if stepped else None
         aims = None
         if collected is not None:
             aims = [0.0] * len(order)
@@ -163,10 +172,11 @@ def offers_data(frame: dict, rows: list[list], start: list[float]) -> dict:
     table (solid) and its aim (dashed) in each round, from :func:`chart_rows` (viz/charts.js's offersData
     is the same, for the page's own drawing)."""
     rounds = [row[0] for row in rows]
+    aims = bool(rows) and all(row[2] is not None for row in rows)  # aims for every round, or not drawn
     series: list = []
     for i, (name, colour) in enumerate(zip(frame["names"], frame["colours"])):
         series.append((name, rounds, [row[1][i] for row in rows], colour, False))
-        if rows and all(row[2] is not None for row in rows):  # aims for every round, or not drawn
+        if aims:
             series.append(("", rounds, [row[2][i] for row in rows], colour, True))
     if not rows:
         series = [(name, [1], [aim], colour, False) for name, colour, aim in zip(frame["names"], frame["colours"], start)]
@@ -238,7 +248,7 @@ def _shape(shape: str, x: float, y: float, fill: str, r: float = 14) -> str:
     if shape == "diamond":
         return (f"<polygon points='{x:.1f},{y - r - 1:.1f} {x + r + 1:.1f},{y:.1f} {x:.1f},{y + r + 1:.1f} "
                 f"{x - r - 1:.1f},{y:.1f}' fill='{fill}' {stroke}/>")
-    return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r}' fill='{fill}' {stroke}/>"
+    return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r:.1f}' fill='{fill}' {stroke}/>"
 
 
 def _wrap(name: str, most: int = 20) -> list[str]:
