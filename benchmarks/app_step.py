@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from negotiation import load_scenario  # noqa: E402
 from negotiation.model import NegotiationModel  # noqa: E402
-from viz.run_board import views  # noqa: E402
+from viz.run_board import RunMemo, views  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -58,7 +58,7 @@ def step_times(repeats: int = 10) -> list[float]:
         scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml")
         for seed in range(repeats):
             model = NegotiationModel(scenario, seed=seed)
-            memo: dict = {}
+            memo = RunMemo()  # what the page keeps for a run between Steps
             views(model, memo)
             while not model.finished:
                 t0 = time.perf_counter()
