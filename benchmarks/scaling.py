@@ -28,7 +28,8 @@ import numpy as np
 
 from negotiation import load_scenario
 from negotiation.domain.evaluation import evaluate, evaluate_uncached, value_plans
-from negotiation.domain.plan import coarse_parameters, layout, space_from_parameters
+from negotiation.domain.grid import coarse_parameters
+from negotiation.domain.plan import layout, space_from_parameters
 from negotiation.engine import negotiate
 from negotiation.model import NegotiationModel
 from negotiation.scenario import scenario_from_dict

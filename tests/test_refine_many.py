@@ -192,7 +192,7 @@ def test_seen_rows_answers_as_a_set_of_each_owners_row_bytes(monkeypatch, collid
 
 def test_care_levels_of_many_grids_are_each_grids_own():
     """``levels_many`` gives ``_levels`` of each row, bit for bit, including rows with -0.0 or NaN (left to it)."""
-    from negotiation.domain.plan import _levels, levels_many
+    from negotiation.domain.grid import _levels, levels_many
 
     rng = np.random.default_rng(3)
     tops = np.concatenate([rng.uniform(1.0, 30.0, 40), [1.0, 1.0, 2.5]])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from negotiation.domain.evaluation import join, valuation_for
+from negotiation.domain.grid import coarse_grid, unique_rows
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -34,7 +35,6 @@ from negotiation.domain.plan import (
     Layout,
     PlanSpace,
     check_size,
-    coarse_grid,
     concat,
     layout,
     local_goals,
@@ -43,7 +43,6 @@ from negotiation.domain.plan import (
     scheme_ceiling,
     space_from_parameters,
     target_range,
-    unique_rows,
 )
 from negotiation.scenario import Scenario
 

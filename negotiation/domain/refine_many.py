@@ -29,6 +29,7 @@ import numpy as np
 
 from negotiation.domain import evaluation, tariff
 from negotiation.domain.evaluation import _figures, _value_piece, join
+from negotiation.domain.grid import care_levels, coarse_grid, levels_many
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -41,12 +42,9 @@ from negotiation.domain.plan import (
     TOP,
     A,
     PlanSpace,
-    care_levels,
     check_size,
-    coarse_grid,
     concat,
     layout,
-    levels_many,
     space_from_parameters,
 )
 from negotiation.domain.refine import (
@@ -314,7 +312,7 @@ def _refine_together(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[st
 
 
 def _unique_rows_by(x: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each owner's distinct rows in lexicographic order (``plan.unique_rows`` of each), owners in order.
+    """Each owner's distinct rows in lexicographic order (``grid.unique_rows`` of each), owners in order.
 
     A column whose values all compare equal orders nothing, so it is left out of the sort (rows often share
     a payers' split or a share fixed by the room's shape).
