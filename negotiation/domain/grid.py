@@ -22,15 +22,12 @@ from negotiation.domain.plan import (
     TOP,
     A,
     Layout,
-    PlanSpace,
     acute_net_loss,
-    check_size,
     layout,
     local_goals,
     met_target,
     required_asc_protection,
     scheme_ceiling,
-    space_from_parameters,
     target_range,
 )
 from negotiation.scenario import Scenario
@@ -216,11 +213,3 @@ def drop_redundant(s: Scenario, x: np.ndarray, lay: Layout) -> np.ndarray:
     payouts = x[:, A] + sch + k
     keep = (x[:, TOP] < 0.5) | (payouts < lay.min_new - 1e-9)
     return x[keep]
-
-
-def build_plan_space(s: Scenario) -> PlanSpace:
-    """The coarse grid as plans (the evaluation refines it: see :func:`negotiation.domain.evaluation.evaluate`)."""
-    lay = layout(s)
-    x = coarse_parameters(s, lay)
-    check_size(s, len(x))
-    return space_from_parameters(s, x, lay)
