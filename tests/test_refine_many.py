@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from negotiation.domain import evaluation as E
+from negotiation.domain.refine import MAX_SEEDS, smallest
 from negotiation.domain.refine_many import shape
 from negotiation.scenario import apply_overrides, read_raw, scenario_from_dict
 from negotiation.uncertainty.ranges import read_ranged
@@ -144,18 +145,57 @@ def _pools(rng, n_settings, orgs=3):
     return u, ok, duty_gap, approvable, reservation, may_breach, starts
 
 
+def _seeds_alone(v: dict[str, np.ndarray]) -> list[int]:
+    """The seed rule stated for one pool, plainly (the refinement's first statement of it): the plans to refine
+    around are the bargaining solutions, the best approvable plan, ideals, or the plans nearest a zone."""
+    u, ok, d = v["utility"], v["acceptable"], v["reservation"]
+    zone = ok.all(axis=0)
+    approvable = v["approvable"] if "approvable" in v else ~v["failed"].any(axis=1)
+    gain = u - d[:, None]
+    picked: list[int] = []
+    has_zone = bool(zone.any())
+    if has_zone:
+        z = np.flatnonzero(zone)
+        gz = gain[:, z]
+        logs = np.log(np.maximum(gz, 1e-9)).sum(axis=0)
+        picked += [int(z[i]) for i in np.argsort(-logs, kind="stable")[:4]]
+        best = np.maximum(gz.max(axis=1), 1e-9)
+        picked.append(int(z[np.argmax((gz / best[:, None]).min(axis=0))]))
+        picked.append(int(z[np.argmax(gz.sum(axis=0))]))
+        za = np.flatnonzero(zone & approvable)
+        if len(za):
+            picked.append(int(za[np.argmax(np.log(np.maximum(gain[:, za], 1e-9)).sum(axis=0))]))
+    approvable_zone = has_zone and bool((zone & approvable).any())
+    if not has_zone or (not approvable_zone and approvable.any()):
+        # How far each plan is from being signable by everyone (£m short of duties and of no deal).
+        short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
+        distance = short.sum(axis=0)
+        if not has_zone:
+            picked += smallest(distance, 4)
+        if not approvable_zone and approvable.any():
+            ap = np.flatnonzero(approvable)
+            picked += [int(ap[i]) for i in smallest(distance[ap], 2)]
+    # Each organisation's ideal: its best acceptable plan, the lowest index among equals (as argmax).
+    first = min(len(d), MAX_SEEDS)
+    has = ok[:first].any(axis=1)
+    if has.any():
+        best = np.where(ok[:first], u[:first], -np.inf).argmax(axis=1)
+        picked += [int(j) for j in best[has]]
+    return list(dict.fromkeys(picked))[:MAX_SEEDS]
+
+
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12))
 @settings(max_examples=60, deadline=None)
 def test_seeds_of_many_settings_are_each_settings_own(seed, n_settings):
-    """``seeds_many`` picks, for every setting, the plans ``refine.seeds`` picks from that setting's pool alone."""
-    from negotiation.domain.refine import seeds
+    """``seeds_many`` picks, for every setting, the plans the rule stated for one pool (:func:`_seeds_alone`)
+    picks from that setting's pool alone."""
     from negotiation.domain.seeds_many import seeds_many
 
     u, ok, duty_gap, approvable, reservation, may_breach, starts = _pools(np.random.default_rng(seed), n_settings)
     together = seeds_many(u, ok, duty_gap, approvable, reservation, may_breach, starts)
     for k in range(n_settings):
         a, b = starts[k], starts[k + 1]
-        alone = seeds({"utility": u[:, a:b], "acceptable": ok[:, a:b], "duty_gap": duty_gap[:, a:b],
+        alone = _seeds_alone({"utility": u[:, a:b], "acceptable": ok[:, a:b], "duty_gap": duty_gap[:, a:b],
                        "approvable": approvable[a:b], "reservation": reservation[:, k], "may_breach": may_breach[:, k]})
         assert together[k] == [j + a for j in alone]
 
@@ -188,6 +228,19 @@ def test_seen_rows_answers_as_a_set_of_each_owners_row_bytes(monkeypatch, collid
         seen.update(keys)
         assert (table.fresh(x, owner) == expected).all()
     assert table.size == len(seen)
+
+
+def test_one_scenarios_seen_rows_answer_as_the_batchs():
+    """A scenario refined alone keeps a set of row bytes (:class:`SeenBytes`): the batch's answers for one owner."""
+    from negotiation.domain.seen_rows import SeenBytes, SeenRows
+
+    alone, batch = SeenBytes(), SeenRows(3)
+    met_again = 0
+    for x, owner in _rows_by_pass(np.random.default_rng(11), owners=1):
+        expected = batch.fresh(x, owner)
+        assert (alone.fresh(x, owner) == expected).all()
+        met_again += int((~expected).sum())
+    assert met_again > 0 and len(alone.rows) == batch.size  # rows were met again, and -0.0 is not 0.0 in either
 
 
 def test_care_levels_of_many_grids_are_each_grids_own():

@@ -271,7 +271,7 @@ def join(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def evaluate_uncached(s: Scenario) -> Evaluation:
     """The coarse grid, refined around the plans that decide the bargaining, valued for every organisation."""
-    from negotiation.domain.refine import refined_space  # refine reads values; values do not read refine
+    from negotiation.domain.refine_many import refined_space  # refining reads values; values do not read it
 
     return _evaluation(s, *refined_space(s))
 

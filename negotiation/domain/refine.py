@@ -13,14 +13,19 @@ where a duty binds defeat moves along one axis), at a step shrinking by 0.6 a pa
 and values only the new rows. Everything is a pure function of the scenario (the
 directions come from a generator with a fixed seed; ties go to the lowest index),
 and the result is still rows of arrays indexed by plan.
+
+This module holds what the refinement is: its constants, each parameter's bounds,
+the one way a plan is written (:func:`canonical`) and the moves tried around a seed
+(:func:`move_template`). The passes themselves are implemented once, in
+:mod:`negotiation.domain.refine_many`: ``refined_space`` refines one scenario (a
+Mesa model's run), ``refined_spaces`` many of one shape at once (assessments and
+sweeps), with the same plans and values either way.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from negotiation.domain.evaluation import join, valuation_for
-from negotiation.domain.grid import coarse_grid, unique_rows
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -33,15 +38,10 @@ from negotiation.domain.plan import (
     TOP,
     A,
     Layout,
-    PlanSpace,
-    check_size,
-    concat,
-    layout,
     local_goals,
     met_target,
     required_asc_protection,
     scheme_ceiling,
-    space_from_parameters,
     target_range,
 )
 from negotiation.scenario import Scenario
@@ -101,9 +101,9 @@ _TEMPLATES: dict = {}  # move templates by the room's shape and which parameters
 
 
 def move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """The moves :func:`neighbours` makes, as signs and the column whose step each entry takes (-1: a target
-    step): built once per shape of room (the same for every scenario with it), scaled by the shrinking steps
-    each pass."""
+    """The moves tried around each seed (one step along each parameter that can move, and along the pairs that
+    trade money for risk), as signs and the column whose step each entry takes (-1: a target step): built once
+    per shape of room (the same for every scenario with it), scaled by the shrinking steps each pass."""
     key = (lay.width, len(lay.ccgs), len(lay.councils), tuple(bool(hi[p] > lo[p]) for p in range(len(PARAMETERS))))
     found = _TEMPLATES.get(key)
     if found is None:
@@ -141,55 +141,6 @@ def _move_template(lay: Layout, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     return np.array(signs), np.array(source)
 
 
-def neighbours(s: Scenario, seeds: np.ndarray, steps: np.ndarray, lay: Layout, lo, hi, template=None) -> np.ndarray:
-    """Each seed moved one step along each parameter, and along the pairs that trade money for risk."""
-    signs, source = template if template is not None else move_template(lay, lo, hi)
-    scale = np.concatenate([steps, [0.0, TARGET_STEP]])[source]  # -1: a target step; -2: not moved
-    moves = np.where(source > -2, signs * scale, 0.0)
-    moved = (seeds[:, None, :] + moves[None, :, :]).reshape(-1, lay.width)
-    flipped = seeds.copy()
-    flipped[:, TOP] = 1.0 - flipped[:, TOP]
-    return canonical(s, np.concatenate([moved, flipped]), lay, lo, hi)
-
-
-def seeds(v: dict[str, np.ndarray]) -> list[int]:
-    """The plans to refine around: bargaining solutions, the best approvable plan, ideals, or the nearest to a zone."""
-    u, ok, d = v["utility"], v["acceptable"], v["reservation"]
-    zone = ok.all(axis=0)
-    approvable = v["approvable"] if "approvable" in v else ~v["failed"].any(axis=1)
-    gain = u - d[:, None]
-    picked: list[int] = []
-    has_zone = bool(zone.any())
-    if has_zone:
-        z = np.flatnonzero(zone)
-        gz = gain[:, z]
-        logs = np.log(np.maximum(gz, 1e-9)).sum(axis=0)
-        picked += [int(z[i]) for i in np.argsort(-logs, kind="stable")[:4]]
-        best = np.maximum(gz.max(axis=1), 1e-9)
-        picked.append(int(z[np.argmax((gz / best[:, None]).min(axis=0))]))
-        picked.append(int(z[np.argmax(gz.sum(axis=0))]))
-        za = np.flatnonzero(zone & approvable)
-        if len(za):
-            picked.append(int(za[np.argmax(np.log(np.maximum(gain[:, za], 1e-9)).sum(axis=0))]))
-    approvable_zone = has_zone and bool((zone & approvable).any())
-    if not has_zone or (not approvable_zone and approvable.any()):
-        # How far each plan is from being signable by everyone (£m short of duties and of no deal).
-        short = np.maximum(v["duty_gap"], 0.0) * ~v["may_breach"][:, None] + np.maximum(-gain, 0.0)
-        distance = short.sum(axis=0)
-        if not has_zone:
-            picked += smallest(distance, 4)
-        if not approvable_zone and approvable.any():
-            ap = np.flatnonzero(approvable)
-            picked += [int(ap[i]) for i in smallest(distance[ap], 2)]
-    # Each organisation's ideal: its best acceptable plan, the lowest index among equals (as argmax).
-    first = min(len(d), MAX_SEEDS)
-    has = ok[:first].any(axis=1)
-    if has.any():
-        best = np.where(ok[:first], u[:first], -np.inf).argmax(axis=1)
-        picked += [int(j) for j in best[has]]
-    return list(dict.fromkeys(picked))[:MAX_SEEDS]
-
-
 def smallest(values: np.ndarray, k: int) -> list[int]:
     """Indexes of the ``k`` smallest values, ties to the lowest index: ``np.argsort(values, kind="stable")[:k]``
     without sorting the whole array (a selection, then a stable sort of the few at or below the k-th value)."""
@@ -200,71 +151,3 @@ def smallest(values: np.ndarray, k: int) -> list[int]:
         return [int(i) for i in np.argsort(values, kind="stable")[:k]]
     few = np.flatnonzero(values <= kth)
     return [int(i) for i in few[np.argsort(values[few], kind="stable")[:k]]]
-
-
-SEED_FIGURES = ("utility", "acceptable", "reservation", "duty_gap", "failed", "approvable")
-
-
-def _seed_figures(v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The figures :func:`seeds` reads: only these are carried from pass to pass (the rest wait for the end)."""
-    return {key: v[key] for key in SEED_FIGURES if key in v}
-
-
-def _take(v: dict[str, np.ndarray], cols: np.ndarray) -> dict[str, np.ndarray]:
-    out = {}
-    for key, a in v.items():
-        if key == "reservation":
-            out[key] = a
-        elif a.ndim == 2 and key != "failed":
-            out[key] = a[:, cols]
-        else:
-            out[key] = a[cols]
-    return out
-
-
-def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
-    lay = layout(s)
-    lo, hi = _bounds(s, lay)
-    x, acute_support = coarse_grid(s, lay)
-    check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
-    spaces = [space_from_parameters(s, x, lay, acute_support)]
-    value_plans = valuation_for(s)  # the rule set's mechanism (2015/16: evaluation.value_plans)
-    parts = [value_plans(s, spaces[0])]
-    may_breach = np.array([o.breach_duty for o in s.organisations.values()])
-    seen: set[bytes] = set()
-    steps = np.zeros(lay.width)
-    steps[A] = hi[A] / 12
-    steps[SCH] = hi[SCH] / 6
-    steps[[KAPPA, RHO, SIGMA]] = 0.25
-    steps[THETA] = 0.125
-    steps[len(PARAMETERS):] = 0.1
-    rng = np.random.default_rng(0)  # fixed: the space is a function of the scenario alone
-    template = move_template(lay, lo, hi)
-    # Seeds are chosen among the previous seeds and the newest plans only: the best of a union is the best
-    # of the bests, so nothing already valued is looked at twice.
-    pool_x, pool_v = x, _seed_figures(parts[0])
-    for _ in range(PASSES):
-        picked = seeds({**pool_v, "may_breach": may_breach})
-        if not picked:
-            break
-        base_x, base_v = pool_x[picked], _take(pool_v, np.array(picked))
-        candidates = neighbours(s, base_x, steps, lay, lo, hi, template)
-        if base_v["acceptable"].all(axis=0).any():  # a zone: search around its best Nash plan in every direction
-            directions = rng.standard_normal((RANDOM_MOVES, lay.width)) * steps
-            directions[:, TAU] = np.round(rng.standard_normal(RANDOM_MOVES)) * TARGET_STEP
-            candidates = np.concatenate([candidates, canonical(s, base_x[0] + directions, lay, lo, hi)])
-        steps = steps * SHRINK
-        candidates = unique_rows(candidates)
-        keys = list(candidates.view(np.dtype((np.void, candidates.shape[1] * candidates.itemsize))).ravel().tolist())
-        fresh = np.fromiter((k not in seen for k in keys), dtype=bool, count=len(keys))
-        seen.update(keys)  # type: ignore[arg-type]  # a void row's tolist() is bytes
-        if not fresh.any():
-            pool_x, pool_v = base_x, base_v
-            continue
-        new = candidates[fresh]
-        space = space_from_parameters(s, new, lay)
-        spaces.append(space)
-        part = value_plans(s, space)
-        parts.append(part)
-        pool_x, pool_v = np.concatenate([base_x, new]), join([base_v, _seed_figures(part)])
-    return concat(spaces), join(parts)

@@ -1,10 +1,13 @@
-"""The refinement of many scenarios' plan spaces at once: the same plans and values as one at a time.
+"""The refinement's passes (:mod:`negotiation.domain.refine`), for one scenario or many at once.
 
-An assessment or a sweep values thousands of scenarios of one shape (the same
-organisations, kinds and rule set) that differ only in their figures. Each
-scenario's refinement (:mod:`negotiation.domain.refine`) is seven small passes
-of a few hundred plans, so one scenario at a time its cost is numpy's per-call
-overhead, not arithmetic. Here a batch of scenarios advances together: their
+This is the one implementation of the refinement: a Mesa model's run refines its
+scenario alone (:func:`refined_space`, a batch of one read as the scenario itself,
+whatever its rule set), and an assessment or a sweep refines many together
+(:func:`refined_spaces`). A sweep values thousands of scenarios of one shape (the
+same organisations, kinds and rule set) that differ only in their figures. Each
+scenario's refinement is seven small passes of a few hundred plans, so one
+scenario at a time its cost is numpy's per-call overhead, not arithmetic. So a
+batch of scenarios advances together: their
 coarse grids are built (sharing the grid's middle rows where they agree) and
 valued in one pass, and in each refinement pass the seed choice
 (:mod:`~negotiation.domain.seeds_many`), the moves, the canonical form, the
@@ -15,10 +18,10 @@ per plan instead of one scalar per scenario). What a scenario's history decides
 (its seeds, the plans it has met, how many of its generator's draws it has used)
 is kept per scenario, in arrays indexed by scenario.
 
-Every figure is computed by the same operations on the same numbers as
-:func:`negotiation.domain.refine.refined_space`, so the plan spaces and their
-values are identical bit for bit (``tests/test_refine_many.py``). The
-one-at-a-time path (what a Mesa model's run uses) is left as it was.
+Every figure is computed by the same operations on the same numbers whether a
+scenario is refined alone or in a batch (the stack gives each plan its own
+scenario's figures), so the plan spaces and their values are identical bit for bit
+(``tests/test_refine_many.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import numpy as np
 
 from negotiation.domain import evaluation, tariff
 from negotiation.domain.evaluation import _figures, _value_piece, join
-from negotiation.domain.grid import care_levels, coarse_grid, levels_many
+from negotiation.domain.grid import care_levels, coarse_grid, levels_many, unique_rows
 from negotiation.domain.plan import (
     KAPPA,
     PARAMETERS,
@@ -57,7 +60,7 @@ from negotiation.domain.refine import (
     move_template,
 )
 from negotiation.domain.seeds_many import seeds_many
-from negotiation.domain.seen_rows import SeenRows
+from negotiation.domain.seen_rows import SeenBytes, SeenRows
 from negotiation.domain.stack import Stack
 from negotiation.scenario import Scenario
 
@@ -78,10 +81,14 @@ def shape(s: Scenario) -> tuple | None:
     return (s.rules.policy, tuple(s.organisations), tuple(lay.kinds.tolist()))
 
 
-def refined_spaces(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
-    """:func:`negotiation.domain.refine.refined_space` of each scenario (same order), batches of one shape together."""
-    from negotiation.domain.refine import refined_space
+def refined_space(s: Scenario) -> tuple[PlanSpace, dict[str, np.ndarray]]:
+    """The scenario's coarse grid refined around the plans that decide the bargaining, and the values of every
+    plan (its rule set's valuation), in the order the plans were made: the coarse grid, then each pass's new plans."""
+    return _refine([s], together=False)[0]
 
+
+def refined_spaces(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
+    """:func:`refined_space` of each scenario (same order), batches of one shape together."""
     out: list = [None] * len(scenarios)
     groups: dict[tuple, list[int]] = {}
     for i, s in enumerate(scenarios):
@@ -93,7 +100,7 @@ def refined_spaces(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str,
     for members in groups.values():
         for start in range(0, len(members), BATCH):
             batch = members[start:start + BATCH]
-            for i, result in zip(batch, _refine_together([scenarios[i] for i in batch])):
+            for i, result in zip(batch, _refine([scenarios[i] for i in batch], together=True)):
                 out[i] = result
     return out
 
@@ -115,44 +122,98 @@ class _Pool:
 
     def plus(self, x, values: dict[str, np.ndarray], owner: np.ndarray) -> _Pool:
         """These plans and the new ones, each setting's together (its previous plans first, as ``concatenate``)."""
-        order = np.argsort(np.concatenate([self.owner, owner]), kind="stable")
+        merged = np.concatenate([self.owner, owner])
+        # One setting (owners sorted, so first and last tell): already in order.
+        one = self.owner[0] == self.owner[-1] == owner[0] == owner[-1]
+        order = slice(None) if one else np.argsort(merged, kind="stable")
         return _Pool(np.concatenate([self.x, x])[order],
                      np.concatenate([self.u, values["utility"]], axis=1)[:, order],
                      np.concatenate([self.ok, values["acceptable"]], axis=1)[:, order],
                      np.concatenate([self.duty_gap, values["duty_gap"]], axis=1)[:, order],
-                     np.concatenate([self.approvable, values["approvable"]])[order],
-                     np.concatenate([self.owner, owner])[order])
+                     np.concatenate([self.approvable, _approvable(values)])[order],
+                     merged[order])
+
+
+class _Alone:
+    """One scenario's plans read as the scenario itself, valued by its rule set's valuation (any rule set)."""
+
+    def __init__(self, s: Scenario, lay, lo: np.ndarray, hi: np.ndarray):
+        self.s, self.lay, self.lo, self.hi = s, lay, lo, hi
+        self.value_plans = evaluation.valuation_for(s)
+
+    def rows(self, owner: np.ndarray) -> tuple[Any, Any]:
+        return self.s, self.lay
+
+    def bounds(self, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.lo, self.hi
+
+    def value(self, owner: np.ndarray, space: PlanSpace) -> dict[str, np.ndarray]:
+        return self.value_plans(self.s, space)
+
+
+class _Together:
+    """Plans of many scenarios of one shape, each reading its own scenario's figures from the stack (2015/16)."""
+
+    def __init__(self, stack: Stack, lo: np.ndarray, hi: np.ndarray):
+        self.stack, self.lo, self.hi = stack, lo, hi
+
+    def rows(self, owner: np.ndarray) -> tuple[Any, Any]:
+        view = self.stack.rows(owner)  # duck-types a Scenario (stack.StackRows)
+        return view, view.layout
+
+    def bounds(self, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.lo[owner], self.hi[owner]
+
+    def value(self, owner: np.ndarray, space: PlanSpace) -> dict[str, np.ndarray]:
+        return _value_together(self.stack, owner, space)
+
+
+def _approvable(values: dict[str, np.ndarray]) -> np.ndarray:
+    """The plans the seed choice counts as approvable: the valuation's own mask, else those failing no check."""
+    return values["approvable"] if "approvable" in values else ~values["failed"].any(axis=1)
 
 
 class _Batch:
-    """Scenarios of one shape refined together: :func:`refined_space`'s passes, each over the whole batch."""
+    """Scenarios refined together (of one shape), or one alone: the refinement's passes, each over the batch."""
 
-    def __init__(self, scenarios: list[Scenario]):
+    def __init__(self, scenarios: list[Scenario], together: bool):
         self.scenarios = scenarios
         lays = [layout(s) for s in scenarios]
-        figures = [_figures(s) for s in scenarios]
         self.width = width = lays[0].width
-        grids: list = []
-        middle: dict = {}  # middle rows of the grid, shared by scenarios whose schemes and targets agree
-        care = np.array([care_levels(s) for s in scenarios])  # (top, need, minimum) of each grid's care levels
-        for s, lay, a_levels in zip(scenarios, lays, levels_many(care[:, 0], 7, care[:, 1:])):
-            grids.append(coarse_grid(s, lay, middle, a_levels))
-            check_size(s, len(grids[-1][0]) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
-        self.stack = Stack(scenarios, lays, figures)
+        bounds = [_bounds(s, lay) for s, lay in zip(scenarios, lays)]
+        self.lo, self.hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+        self.templates = [move_template(lay, lo, hi) for lay, (lo, hi) in zip(lays, bounds)]
+        if together:
+            middle: dict = {}  # middle rows of the grid, shared by scenarios whose schemes and targets agree
+            care = np.array([care_levels(s) for s in scenarios])  # (top, need, minimum) of each grid's care levels
+            grids = [coarse_grid(s, lay, middle, a_levels)
+                     for s, lay, a_levels in zip(scenarios, lays, levels_many(care[:, 0], 7, care[:, 1:]))]
+        else:
+            grids = [coarse_grid(s, lay) for s, lay in zip(scenarios, lays)]
+        for s, (x, _) in zip(scenarios, grids):
+            check_size(s, len(x) + PASSES * (MAX_SEEDS * 60 + RANDOM_MOVES))
         sizes = np.array([len(x) for x, _ in grids])
         owner = np.repeat(np.arange(len(scenarios)), sizes)
         x = np.concatenate([x for x, _ in grids])
         support = None if any(k is None for _, k in grids) else np.concatenate([k for _, k in grids])
-        view: Any = self.stack.rows(owner)  # duck-types a Scenario (stack.StackRows)
-        self.coarse_space = space_from_parameters(view, x, view.layout, support)
-        self.coarse_values = _value_together(self.stack, owner, self.coarse_space)
+        self.source: _Alone | _Together
+        if together:
+            figures = [_figures(s) for s in scenarios]
+            self.source = _Together(Stack(scenarios, lays, figures), self.lo, self.hi)
+            self.reservation = [-f["intervention"] for f in figures]  # no deal: the full intervention, as value_plans
+            may_breach = [f["may_breach"] for f in figures]
+        else:
+            (s,) = scenarios
+            self.source = _Alone(s, lays[0], *bounds[0])
+            may_breach = [np.array([o.breach_duty for o in s.organisations.values()])]
+        view, lay = self.source.rows(owner)
+        self.coarse_space = space_from_parameters(view, x, lay, support)
+        self.coarse_values = self.source.value(owner, self.coarse_space)
+        if not together:
+            self.reservation = [self.coarse_values["reservation"]]
         self.coarse_starts = np.concatenate([[0], np.cumsum(sizes)])
-        self.reservation = [-f["intervention"] for f in figures]  # no deal: the full intervention, as value_plans
         self.reservations = np.stack(self.reservation, axis=1)
-        self.may_breach = np.stack([f["may_breach"] for f in figures], axis=1)
-        bounds = [_bounds(s, lay) for s, lay in zip(scenarios, lays)]
-        self.lo, self.hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-        self.templates = [move_template(lay, lo, hi) for lay, (lo, hi) in zip(lays, bounds)]
+        self.may_breach = np.stack(may_breach, axis=1)
         steps = np.zeros((len(scenarios), width))
         steps[:, A] = self.hi[:, A] / 12
         steps[:, SCH] = self.hi[:, SCH] / 6
@@ -161,10 +222,10 @@ class _Batch:
         steps[:, len(PARAMETERS):] = 0.1
         self.steps = steps
         self.zone_passes = np.zeros(len(scenarios), dtype=int)  # passes with random moves so far (each its draws)
-        self.seen = SeenRows(width)
+        self.seen: SeenRows | SeenBytes = SeenRows(width) if together else SeenBytes()
         self.pieces: list[tuple[PlanSpace, dict[str, np.ndarray], np.ndarray]] = []  # each pass's new plans
         v = self.coarse_values
-        self.pool = _Pool(x, v["utility"], v["acceptable"], v["duty_gap"], v["approvable"], owner)
+        self.pool = _Pool(x, v["utility"], v["acceptable"], v["duty_gap"], _approvable(v), owner)
 
     def refine(self) -> bool:
         """One pass for every setting still refining: False when none is."""
@@ -178,17 +239,17 @@ class _Batch:
             return False
         base = pool.take(np.array([j for p in picks for j in p]))
         raw, owner = self._candidates(base, np.array(live), np.array([len(p) for p in picks if p]))
-        view: Any = self.stack.rows(owner)
-        candidates = canonical(view, raw, view.layout, self.lo[owner], self.hi[owner])
+        view, lay = self.source.rows(owner)
+        candidates = canonical(view, raw, lay, *self.source.bounds(owner))
         candidates, owner = _unique_rows_by(candidates, owner)
         fresh = self.seen.fresh(candidates, owner)
         new, owner = candidates[fresh], owner[fresh]
         if not len(new):
             self.pool = base
             return True
-        view = self.stack.rows(owner)
-        space = space_from_parameters(view, new, view.layout)
-        values = _value_piece(view, space)
+        view, lay = self.source.rows(owner)
+        space = space_from_parameters(view, new, lay)
+        values = self.source.value(owner, space)
         self.pieces.append((space, values, owner))
         self.pool = base.plus(new, values, owner)
         return True
@@ -196,7 +257,7 @@ class _Batch:
     def _candidates(self, base: _Pool, live: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This pass's raw candidate rows (before :func:`canonical`) and their settings: each seed moved along
         each parameter and pair, each seed with the top-up flipped, and random moves around the first seed when
-        the seeds hold a zone of agreement (each setting's rows in that order, as ``refine.neighbours``)."""
+        the seeds hold a zone of agreement (in any order: :func:`_unique_rows_by` sorts each setting's rows)."""
         steps = self.steps[live]
         local = np.repeat(np.arange(len(live)), counts)  # each seed's setting, as an index into ``live``
         scale = np.concatenate([steps, np.zeros((len(live), 1)), np.full((len(live), 1), TARGET_STEP)], axis=1)
@@ -252,10 +313,9 @@ class _Batch:
 
 
 def _part(values: dict[str, np.ndarray], rows: slice, reservation: np.ndarray) -> dict[str, np.ndarray]:
-    """One setting's plans of values made for a batch (plans are the last axis; ``failed`` is (plans, checks)),
-    without ``approvable`` (the seed choice's; the evaluation reads ``failed``)."""
+    """One setting's plans of values made for a batch (plans are the last axis; ``failed`` is (plans, checks))."""
     out = {key: (a[:, rows] if a.ndim == 2 and key != "failed" else a[rows]) for key, a in values.items()
-           if key != "approvable"}
+           if key != "reservation"}
     out["reservation"] = reservation
     return out
 
@@ -264,8 +324,9 @@ _DRAWS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _draws(width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The random directions of a setting's successive passes with a zone: the numbers ``refine.refined_space``'s
-    generator (seed 0) gives, drawn in the same order: (passes, moves, parameters) and (passes, moves)."""
+    """The random directions of a setting's successive passes with a zone: the numbers a generator with seed 0
+    gives, drawn pass by pass (each setting's directions are a function of its scenario alone): (passes, moves,
+    parameters) and (passes, moves)."""
     found = _DRAWS.get(width)
     if found is None:
         rng = np.random.default_rng(0)
@@ -283,7 +344,7 @@ def _value_together(stack: Stack, owner: np.ndarray, space: PlanSpace) -> dict[s
     """The values of plans of many settings, :data:`evaluation.PIECE` plans at a time into arrays allocated once
     (as :func:`evaluation.value_plans`: temporaries stay in cache)."""
     n = len(space)
-    if n == 0:
+    if n <= evaluation.PIECE:
         view: Any = stack.rows(owner)
         return _value_piece(view, space)
     out: dict[str, np.ndarray] = {}
@@ -303,8 +364,10 @@ def _value_together(stack: Stack, owner: np.ndarray, space: PlanSpace) -> dict[s
     return out
 
 
-def _refine_together(scenarios: list[Scenario]) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
-    batch = _Batch(scenarios)
+def _refine(scenarios: list[Scenario], together: bool) -> list[tuple[PlanSpace, dict[str, np.ndarray]]]:
+    """Each scenario's refined plan space and values: a batch of one shape together (its figures stacked), or
+    one scenario alone (``together=False``: read as itself, whatever its rule set)."""
+    batch = _Batch(scenarios, together)
     for _ in range(PASSES):
         if not batch.refine():
             break
@@ -317,6 +380,9 @@ def _unique_rows_by(x: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.nd
     A column whose values all compare equal orders nothing, so it is left out of the sort (rows often share
     a payers' split or a share fixed by the room's shape).
     """
+    if len(owner) and (owner == owner[0]).all():  # one owner (a scenario refined alone): fewer numpy calls
+        distinct = unique_rows(x)
+        return distinct, owner[:len(distinct)]
     varying = [col for col in x.T[::-1] if not (col == col[0]).all()]
     order = np.lexsort((*varying, owner))
     ordered, who = x[order], owner[order]

@@ -1,4 +1,4 @@
-"""The plans each of many settings refines around (``refine.seeds``), chosen for all settings at once.
+"""The plans each of many settings refines around, chosen for all settings at once (one setting: a batch of one).
 
 Every refinement pass each setting picks up to a dozen plans of its pool (its bargaining
 solutions, its best approvable plan, each organisation's ideal, or the plans nearest a
@@ -9,9 +9,10 @@ Nash products, the Kalai–Smorodinsky ratios) are worked out for the whole batc
 operation each, and only the choices themselves (an ``argmax`` or the few smallest of
 a setting's slice) are made setting by setting.
 
-The figures are the same operations on the same numbers as :func:`refine.seeds` (a
-maximum is the same whatever the order it is taken in), and each choice is the same
-call on the same slice, so the seeds are the same (``tests/test_refine_many.py``).
+The figures are the same operations on the same numbers as the rule stated for one
+pool (``tests/test_refine_many.py``'s ``_seeds_alone``; a maximum is the same whatever
+the order it is taken in), and each choice is the same call on the same slice, so a
+setting's seeds do not depend on the settings beside it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from negotiation.domain.refine import MAX_SEEDS, smallest
 
 def seeds_many(u: np.ndarray, ok: np.ndarray, duty_gap: np.ndarray, approvable: np.ndarray, reservation: np.ndarray,
                may_breach: np.ndarray, starts: np.ndarray) -> list[list[int]]:
-    """:func:`refine.seeds` of each setting's pool, as indexes into the batch (pool ``k`` is plans
+    """The seeds of each setting's pool, as indexes into the batch (pool ``k`` is plans
     ``starts[k]:starts[k + 1]``, none empty).
 
     ``u``, ``ok``, ``duty_gap``: (organisations × plans) utility, acceptability and duty gap (£m); ``approvable``
